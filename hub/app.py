@@ -1,0 +1,53 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from hub import __version__
+from hub.db import engine_from_settings
+from hub.errors import install_error_handlers
+from hub.health.router import router as health_router
+from hub.middleware import RequestContextMiddleware
+from hub.settings import Settings, get_settings
+
+DESCRIPTION = """
+Interoperability hub of the **INVISIBLES** programme (Mulhouse Alsace Agglomération): it
+gathers the young people (16-29, NEET) found by outreach workers, school-dropout lists
+(PSAD/SIEI), Boussole des jeunes contact requests and Mission Locale lost contacts,
+recognises the same person across sources, and routes each one to the Mission Locale or a
+partner, releasing personal data only where consent or another lawful basis allows.
+
+Errors are `application/problem+json` (RFC 9457) documents with a stable `type`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the ASGI application. ``engine`` may be injected (tests, CLI); else it is created
+    from ``settings`` and disposed at shutdown."""
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    db_engine = engine if engine is not None else engine_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            db_engine.dispose()
+
+    app = FastAPI(
+        title="INVISIBLES hub",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = db_engine
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    return app

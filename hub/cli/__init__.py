@@ -1,0 +1,33 @@
+"""The ``hub`` command line. Each domain adds its sub-command group here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from hub.cli.base import CliError, app
+from hub.cli.db import db_app
+from hub.cli.schema import schema_app
+from hub.cli.serve import serve  # noqa: F401  (registers the command)
+
+app.add_typer(db_app, name="db")
+app.add_typer(schema_app, name="schema")
+
+
+def main() -> None:
+    """Console entry point: a one-line error instead of a traceback, whatever happens."""
+    try:
+        app()
+    except CliError as exc:
+        typer.echo(f"hub: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("hub: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        typer.echo(f"hub: unexpected error ({type(exc).__name__}): {exc}", err=True)
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

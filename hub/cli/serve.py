@@ -1,0 +1,44 @@
+"""``hub serve``: migrate, optionally seed demo data, serve the API."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from hub import migrations
+from hub.app import create_app
+from hub.cli.base import app, load_settings
+from hub.db import engine_from_settings, unit_of_work
+from hub.observability import configure_logging
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Seed demo organisations and synthetic young people (idempotent)."
+    ),
+    workers: int = typer.Option(1, min=1, help="Worker processes (production: 2-4 per core)."),
+    migrate: bool = typer.Option(True, help="Apply pending migrations before serving."),
+) -> None:
+    """Migrate the database, then serve the API (docs at /docs)."""
+    settings = load_settings()
+    if demo and settings.is_production:
+        raise typer.BadParameter("--demo is refused in production mode")
+    if migrate:
+        migrations.upgrade(settings.sqlalchemy_url)
+        typer.echo("Database schema is up to date.")
+    if demo:
+        from hub.demo import print_try_it, seed_demo
+
+        engine = engine_from_settings(settings)
+        with unit_of_work(engine) as session:
+            summary = seed_demo(session, settings)
+        engine.dispose()
+        print_try_it(summary, settings, host, port)
+    configure_logging(settings.log_level)
+    if workers > 1:
+        uvicorn.run("hub.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port)

@@ -1,0 +1,1 @@
+"""Organisations of the partner network (Mission Locale, partners, outreach teams, PSAD, DPO)."""

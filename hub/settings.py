@@ -1,0 +1,113 @@
+"""Runtime configuration, read from ``HUB_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class UnsafeSettingsError(Exception):
+    """Production mode was asked for with a setting that is only safe on a developer machine.
+
+    Not a ValueError on purpose: pydantic lets it through unwrapped, with its one-line message."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the hub. Each field maps to ``HUB_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Field(
+        default=Environment.DEVELOPMENT,
+        description="`production` refuses unsafe defaults (SQLite, generated keys, docs "
+        "without TLS proxy headers...).",
+    )
+    data_dir: Path = Field(
+        default=Path(".hub"),
+        description="Directory for what the embedded default keeps locally: the SQLite file and "
+        "generated keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Defaults to SQLite at `<data_dir>/hub.sqlite3`; use "
+        "`postgresql+psycopg://user:pass@host/db` in production.",
+    )
+    log_level: str = Field(default="INFO", description="Root log level.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL clients use to reach the hub (issuer of tokens, links).",
+    )
+    key_file: Path | None = Field(
+        default=None,
+        description="File holding the hub's key material (key-encryption key, blind-index key, "
+        "token signing keys). Defaults to `<data_dir>/keys.json`, generated on first run "
+        "except in production.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Key-encryption key (base64, 32 bytes) overriding the key file's; required "
+        "in production unless the key file is provided.",
+    )
+    scheduler_enabled: bool = Field(
+        default=True, description="Run the background scheduler inside `hub serve`."
+    )
+    qpv_file: Path | None = Field(
+        default=None, description="Deployment QPV file (see schemas/territory/README.md)."
+    )
+    rurality_file: Path | None = Field(
+        default=None, description="Deployment rurality grid file (see schemas/territory/README.md)."
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, with the embedded SQLite default filled in."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return self.key_file or self.data_dir / "keys.json"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if not self.is_production:
+            return self
+        problems = []
+        if not self.database_url or self.sqlalchemy_url.startswith("sqlite"):
+            problems.append("HUB_DATABASE_URL must point at PostgreSQL")
+        if self.master_key is None and self.key_file is None:
+            problems.append("HUB_MASTER_KEY or HUB_KEY_FILE must be provided (no generated keys)")
+        if not self.public_url.startswith("https://"):
+            problems.append("HUB_PUBLIC_URL must be an https:// URL")
+        if problems:
+            raise UnsafeSettingsError("unsafe production settings: " + "; ".join(problems))
+        return self
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings of the running process (read once)."""
+    return Settings()
