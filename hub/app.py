@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = db_engine
+    app.state.crypto = None  # built on first use: see hub.dependencies.get_crypto
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)

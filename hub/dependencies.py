@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from hub.crypto import Crypto, build_crypto
 from hub.db import unit_of_work
 from hub.settings import Settings
 
@@ -38,3 +40,20 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+_crypto_lock = threading.Lock()
+
+
+def get_crypto(request: Request) -> Crypto:
+    """The app's cipher and blind indexer, built on first use (keys loaded, data key ready)."""
+    state = request.app.state
+    with _crypto_lock:
+        if getattr(state, "crypto", None) is None:
+            state.crypto = build_crypto(state.settings, get_engine(request))
+    crypto = state.crypto
+    assert isinstance(crypto, Crypto)
+    return crypto
+
+
+CryptoDep = Annotated[Crypto, Depends(get_crypto)]

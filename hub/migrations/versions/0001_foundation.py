@@ -1,8 +1,8 @@
-"""foundation: organisations
+"""foundation: organisations, data keys
 
 Revision ID: 0001_foundation
 Revises:
-Create Date: 2026-11-28 07:09:20.149535
+Create Date: 2026-11-28 07:12:08.765826
 """
 
 from collections.abc import Sequence
@@ -19,7 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
+    op.create_table(
+        "data_key",
+        sa.Column("kid", sa.String(length=32), nullable=False),
+        sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
+        sa.Column("kek_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", hub.models_base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("kid", name=op.f("pk_data_key")),
+    )
     op.create_table(
         "organisation",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -35,8 +43,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisation_kind"))
 
     op.drop_table("organisation")
+    op.drop_table("data_key")

@@ -1,0 +1,1 @@
+"""OAuth 2 authorisation server and resource protection."""
