@@ -13,6 +13,7 @@ from hub.db import engine_from_settings
 from hub.errors import install_error_handlers
 from hub.health.router import router as health_router
 from hub.middleware import RequestContextMiddleware
+from hub.observability import configure_logging
 from hub.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -52,3 +53,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """Factory for uvicorn worker processes: each configures its own JSON logging."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -22,7 +22,7 @@ _PERSONAL_PATTERNS = [
     re.compile(r"\b\d{9}[A-Za-z]{2}\b|\b\d{10}[A-Za-z]\b|\b\d{4}A\d{5}[A-Za-z]\b"),  # INE
     re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"),  # dates
 ]
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 def current_request_id() -> str | None:

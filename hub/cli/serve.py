@@ -38,7 +38,18 @@ def serve(
         engine.dispose()
         print_try_it(summary, settings, host, port)
     configure_logging(settings.log_level)
+    typer.echo(f"Serving on http://{host}:{port} (docs at /docs); JSON logs follow on stderr.")
+    # log_config=None keeps uvicorn from replacing the JSON logging; its access log is off
+    # because RequestContextMiddleware writes one without query strings.
     if workers > 1:
-        uvicorn.run("hub.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "hub.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
     else:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
