@@ -14,6 +14,7 @@ from hub.errors import install_error_handlers
 from hub.health.router import router as health_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
+from hub.scheduler import start_background_scheduler
 from hub.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -36,7 +37,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Background jobs: only with HUB_SCHEDULER_ENABLED, and only in the one process that
+        # wins the scheduler lock (see hub/scheduler.py).
+        _app.state.scheduler = start_background_scheduler(settings, db_engine)
         yield
+        if _app.state.scheduler is not None:
+            _app.state.scheduler.stop()
         if owns_engine:
             db_engine.dispose()
 

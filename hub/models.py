@@ -6,7 +6,9 @@ Add one line here when a domain gets a ``models.py``.
 from sqlmodel import SQLModel
 
 import hub.crypto.models
+import hub.feeds.models
 import hub.models_base
-import hub.organisations.models  # noqa: F401
+import hub.organisations.models
+import hub.scheduler  # noqa: F401  (the apscheduler_jobs table)
 
 metadata = SQLModel.metadata

@@ -61,6 +61,50 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(
         default=True, description="Run the background scheduler inside `hub serve`."
     )
+    imilo_feed_url: str | None = Field(
+        default=None,
+        description="Base URL of the Mission Locale operator event feed (`GET <url>/events`, "
+        "`POST <url>/events/ack`, see connectors/imilo_feed/README.md). The feed is polled "
+        "only when this and the API key are set; must be https:// in production.",
+    )
+    imilo_feed_api_key: SecretStr | None = Field(
+        default=None, description="API key sent in the `X-Api-Key` header to the i-milo feed."
+    )
+    imilo_feed_interval_minutes: int = Field(
+        default=15, ge=1, le=1440, description="Minutes between two scheduled polls of the feed."
+    )
+    imilo_feed_page_size: int = Field(
+        default=100, ge=1, le=1000, description="Events asked for per page (`limit`)."
+    )
+    imilo_feed_max_pages: int = Field(
+        default=50,
+        ge=1,
+        description="Pages read by one poll at most; the next poll continues from the cursor.",
+    )
+    imilo_feed_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Timeout to connect to the feed (seconds)."
+    )
+    imilo_feed_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Timeout to read one response of the feed (seconds)."
+    )
+    imilo_feed_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=20,
+        description="Attempts per request on 5xx, 429, timeouts and connection errors, before "
+        "the poll stops with its cursor unchanged.",
+    )
+    imilo_feed_backoff_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="First retry delay; doubled at each attempt, with jitter (seconds).",
+    )
+    imilo_feed_max_backoff_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest delay between two attempts, Retry-After included; a longer "
+        "Retry-After stops the poll until its next run (seconds).",
+    )
     qpv_file: Path | None = Field(
         default=None, description="Deployment QPV file (see schemas/territory/README.md)."
     )
