@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from hub import __version__
+from hub.auth.router import router as auth_router
 from hub.db import engine_from_settings
 from hub.errors import install_error_handlers
 from hub.health.router import router as health_router
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
+    app.include_router(auth_router)
     return app
 
 

@@ -58,6 +58,34 @@ class Settings(BaseSettings):
         description="Key-encryption key (base64, 32 bytes) overriding the key file's; required "
         "in production unless the key file is provided.",
     )
+    access_token_lifetime_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=600,
+        description="Lifetime of the access tokens the hub issues (seconds, at most 10 minutes).",
+    )
+    client_assertion_max_lifetime_seconds: int = Field(
+        default=300,
+        ge=30,
+        le=300,
+        description="Longest `exp - now` accepted on a `private_key_jwt` client assertion "
+        "(seconds, at most 5 minutes).",
+    )
+    token_rate_limit_per_client: int = Field(
+        default=20,
+        ge=1,
+        description="Requests per client id and window accepted on /oauth/token, /oauth/revoke "
+        "and /oauth/introspect; beyond, 429 with Retry-After. Counted per worker process.",
+    )
+    token_rate_limit_per_address: int = Field(
+        default=60,
+        ge=1,
+        description="Requests per remote address and window accepted on the same endpoints "
+        "(behind a proxy, run uvicorn with --proxy-headers). Counted per worker process.",
+    )
+    token_rate_limit_window_seconds: int = Field(
+        default=60, ge=1, description="Sliding window of the token endpoint rate limits (seconds)."
+    )
     scheduler_enabled: bool = Field(
         default=True, description="Run the background scheduler inside `hub serve`."
     )
