@@ -170,11 +170,9 @@ def map_event(event: object, *, row: int, received_at: datetime) -> tuple[RowRes
 
     assert isinstance(event_type, str)
     values[EVENT_TYPE_COLUMN] = event_type
-    result = map_row(values, row=row, received_at=received_at)
-    record = result.record
-    if record is not None and record.source != SOURCE:
-        record = record.model_copy(update={"source": SOURCE})
-    return RowResult(row=result.row, record=record, errors=result.errors, raw=raw), event_id
+    result = map_row(values, row=row, received_at=received_at, source=SOURCE)
+    # The whole event (id, type, time) is the raw row, rather than the dossier's cells alone.
+    return RowResult(row=result.row, record=result.record, errors=result.errors, raw=raw), event_id
 
 
 def _dossier_values(
