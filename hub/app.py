@@ -12,6 +12,7 @@ from hub import __version__
 from hub.auth.router import router as auth_router
 from hub.db import engine_from_settings
 from hub.errors import install_error_handlers
+from hub.gdpr.router import consents_router, gdpr_router
 from hub.health.router import router as health_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
+    app.include_router(consents_router)
+    app.include_router(gdpr_router)
     app.include_router(auth_router)
     return app
 

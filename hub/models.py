@@ -5,6 +5,7 @@ Add one line here when a domain gets a ``models.py``.
 
 from sqlmodel import SQLModel
 
+import consent.models
 import hub.auth.models
 import hub.crypto.models
 import hub.feeds.models

@@ -139,6 +139,61 @@ class Settings(BaseSettings):
     rurality_file: Path | None = Field(
         default=None, description="Deployment rurality grid file (see schemas/territory/README.md)."
     )
+    # -- data protection (consent receipts, record of processing, retention) ---------------
+    gdpr_controller_name: str = Field(
+        default="SEMAPHORE Mulhouse Sud Alsace, porteur du programme INVISIBLES",
+        description="Data controller named on consent receipts and in the record of processing.",
+    )
+    gdpr_controller_contact: str = Field(
+        default="contact@invisibles-hub.example",
+        description="How to reach the controller (address or e-mail), printed on receipts.",
+    )
+    gdpr_dpo_contact: str = Field(
+        default="dpo@invisibles-hub.example",
+        description="Contact of the data protection officer, printed on receipts.",
+    )
+    retention_person_age_limit_years: int = Field(
+        default=28,
+        ge=16,
+        description="A young person's data is purged once they reach this age: the Mission "
+        "Locale age limit (26) + 2 years, as for i-milo data (DOMAIN.md §6).",
+    )
+    retention_person_inactivity_years: int = Field(
+        default=2,
+        ge=1,
+        description="A young person's data is purged when nothing happened for them (import, "
+        "contact, consent) for this many years.",
+    )
+    retention_quarantine_days: int = Field(
+        default=90,
+        ge=1,
+        description="Quarantined import rows (raw personal data that could not be read) are "
+        "deleted after this many days.",
+    )
+    retention_consent_proof_years: int = Field(
+        default=5,
+        ge=1,
+        description="Years a withdrawn or expired consent keeps its evidence (proof of consent, "
+        "Art. 7(1), for the 5-year limitation period); then its free text is blanked.",
+    )
+    retention_audit_years: int = Field(
+        default=3,
+        ge=1,
+        description="Years audit-log entries are kept (who accessed whose data, releases).",
+    )
+    retention_rights_request_years: int = Field(
+        default=3,
+        ge=1,
+        description="Years a closed rights request and its notifications are kept.",
+    )
+    retention_tombstone_years: int = Field(
+        default=5,
+        ge=1,
+        description="Years an erasure tombstone keeps flagging re-imports of erased records.",
+    )
+    retention_job_hour: int = Field(
+        default=3, ge=0, le=23, description="UTC hour of the daily retention job."
+    )
 
     @property
     def is_production(self) -> bool:

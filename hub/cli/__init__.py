@@ -11,9 +11,13 @@ from hub.cli.db import db_app
 from hub.cli.jobs import feeds_app, jobs_app, scheduler_app
 from hub.cli.schema import schema_app
 from hub.cli.serve import serve  # noqa: F401  (registers the command)
+from hub.gdpr.cli import audit_app, gdpr_app, retention_app
 
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
+app.add_typer(retention_app, name="retention")
+app.add_typer(audit_app, name="audit")
+app.add_typer(gdpr_app, name="gdpr")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(scheduler_app, name="scheduler")
