@@ -84,7 +84,10 @@ def create_request(
         raise UnprocessableError("received_on is in the future")
     if repository.tombstone_of_person(session, data.person_id) is not None:
         raise ConflictError("this person was erased; the hub holds no personal data on them")
-    if not adapters.person_exists(session, data.person_id):
+    if not (
+        adapters.person_exists(session, data.person_id)
+        or repository.events_of_person(session, data.person_id)
+    ):
         raise NotFoundError(f"no person {data.person_id}")
     request = RightsRequest(
         id=new_id(),
