@@ -11,11 +11,13 @@ from sqlalchemy import Engine
 from hub import __version__
 from hub.auth.router import router as auth_router
 from hub.db import engine_from_settings
+from hub.directory.router import router as directory_router
 from hub.errors import install_error_handlers
 from hub.gdpr.router import consents_router, gdpr_router
 from hub.health.router import router as health_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
+from hub.referrals.router import router as referrals_router
 from hub.scheduler import start_background_scheduler
 from hub.settings import Settings, get_settings
 
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(consents_router)
     app.include_router(gdpr_router)
     app.include_router(auth_router)
+    app.include_router(directory_router)
+    app.include_router(referrals_router)
     return app
 
 

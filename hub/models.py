@@ -8,9 +8,11 @@ from sqlmodel import SQLModel
 import consent.models
 import hub.auth.models
 import hub.crypto.models
+import hub.directory.models
 import hub.feeds.models
 import hub.models_base
 import hub.organisations.models
+import hub.referrals.models
 import hub.scheduler  # noqa: F401  (the apscheduler_jobs table)
 
 metadata = SQLModel.metadata

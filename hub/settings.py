@@ -139,6 +139,19 @@ class Settings(BaseSettings):
     rurality_file: Path | None = Field(
         default=None, description="Deployment rurality grid file (see schemas/territory/README.md)."
     )
+    # -- referrals and routing ---------------------------------------------------------------
+    routing_rules_file: Path | None = Field(
+        default=None,
+        description="Routing rules (TOML, see hub/referrals/rules.toml, the shipped default); "
+        "`hub referrals rules check FILE` validates one.",
+    )
+    matches_visibility_timeout_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="An item of the matches or events feed read but not acknowledged within "
+        "this delay is delivered again (seconds).",
+    )
     # -- data protection (consent receipts, record of processing, retention) ---------------
     gdpr_controller_name: str = Field(
         default="SEMAPHORE Mulhouse Sud Alsace, porteur du programme INVISIBLES",

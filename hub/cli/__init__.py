@@ -11,7 +11,9 @@ from hub.cli.db import db_app
 from hub.cli.jobs import feeds_app, jobs_app, scheduler_app
 from hub.cli.schema import schema_app
 from hub.cli.serve import serve  # noqa: F401  (registers the command)
+from hub.directory.cli import directory_app
 from hub.gdpr.cli import audit_app, gdpr_app, retention_app
+from hub.referrals.cli import referrals_app
 
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
@@ -21,6 +23,8 @@ app.add_typer(gdpr_app, name="gdpr")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(scheduler_app, name="scheduler")
+app.add_typer(directory_app, name="directory")
+app.add_typer(referrals_app, name="referrals")
 
 
 def main() -> None:
