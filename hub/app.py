@@ -17,6 +17,7 @@ from hub.gdpr.router import consents_router, gdpr_router
 from hub.health.router import router as health_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
+from hub.organisations.router import router as organisations_router
 from hub.referrals.router import router as referrals_router
 from hub.scheduler import start_background_scheduler
 from hub.settings import Settings, get_settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(consents_router)
     app.include_router(gdpr_router)
     app.include_router(auth_router)
+    app.include_router(organisations_router)
     app.include_router(directory_router)
     app.include_router(referrals_router)
     return app

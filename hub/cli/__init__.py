@@ -6,17 +6,23 @@ import sys
 
 import typer
 
+import hub.auth.cli  # noqa: F401  (registers `hub keys rotate-signing`)
 from hub.cli.base import CliError, app
 from hub.cli.db import db_app
 from hub.cli.jobs import feeds_app, jobs_app, scheduler_app
 from hub.cli.schema import schema_app
 from hub.cli.serve import serve  # noqa: F401  (registers the command)
+from hub.crypto.cli import keys_app
 from hub.directory.cli import directory_app
 from hub.gdpr.cli import audit_app, gdpr_app, retention_app
+from hub.organisations.cli import clients_app, organisations_app
 from hub.referrals.cli import referrals_app
 
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
+app.add_typer(keys_app, name="keys")
+app.add_typer(organisations_app, name="organisations")
+app.add_typer(clients_app, name="clients")
 app.add_typer(retention_app, name="retention")
 app.add_typer(audit_app, name="audit")
 app.add_typer(gdpr_app, name="gdpr")

@@ -7,7 +7,8 @@ import uvicorn
 
 from hub import migrations
 from hub.app import create_app
-from hub.cli.base import app, load_settings
+from hub.cli.base import CliError, app, load_settings
+from hub.crypto import MissingKeyMaterialError, load_key_material
 from hub.db import engine_from_settings, unit_of_work
 from hub.observability import configure_logging
 
@@ -24,6 +25,10 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the API (docs at /docs)."""
     settings = load_settings()
+    try:
+        load_key_material(settings)  # production never generates keys: refuse to start
+    except MissingKeyMaterialError as exc:
+        raise CliError(f"cannot start: {exc}") from None
     if demo and settings.is_production:
         raise typer.BadParameter("--demo is refused in production mode")
     if migrate:

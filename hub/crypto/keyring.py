@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ logger = logging.getLogger("hub.crypto")
 
 _FORMAT = b"\x01"  # ciphertext layout version: 1 byte format, 1 byte kid length, kid, nonce, ct
 _NONCE_BYTES = 12
+#: A long-running process re-reads the data keys this often, so that a rotation made by
+#: another process (``hub keys rotate``) reaches its new writes within that delay.
+DATA_KEY_REFRESH_SECONDS = 30.0
 
 
 class UnknownDataKeyError(HubError):
@@ -140,6 +144,7 @@ class FieldCipher:
         self._engine = engine
         self._keys: dict[str, AESGCM] = {}
         self._current: str | None = None
+        self._loaded_at = float("-inf")
         self._lock = threading.RLock()
 
     # -- data keys -------------------------------------------------------------------------
@@ -155,18 +160,26 @@ class FieldCipher:
         active = [row.kid for row in rows if row.retired_at is None]
         self._keys = keys
         self._current = active[-1] if active else None
+        self._loaded_at = time.monotonic()
 
     def rotate(self, session: Session) -> str:
-        """Create a new data key; new writes use it once the session commits."""
+        """Create a new data key and retire the previous ones (they still decrypt); new
+        writes use it once the session commits (other processes within
+        ``DATA_KEY_REFRESH_SECONDS``)."""
         kid = secrets.token_hex(8)
         raw = AESGCM.generate_key(bit_length=256)
         nonce = secrets.token_bytes(_NONCE_BYTES)
         wrapped = nonce + self._kek.encrypt(nonce, raw, f"data-key|{kid}".encode())
-        session.add(DataKey(kid=kid, wrapped_key=wrapped, kek_id=self._kek_id, created_at=utcnow()))
+        now = utcnow()
+        for previous in session.exec(select(DataKey).where(col(DataKey.retired_at).is_(None))):
+            previous.retired_at = now
+            session.add(previous)
+        session.add(DataKey(kid=kid, wrapped_key=wrapped, kek_id=self._kek_id, created_at=now))
         session.flush()
         with self._lock:
             self._keys[kid] = AESGCM(raw)
             self._current = kid
+            self._loaded_at = time.monotonic()
         return kid
 
     def refresh(self) -> None:
@@ -176,7 +189,10 @@ class FieldCipher:
 
     def current_kid(self) -> str:
         with self._lock:
-            if self._current is None:
+            if (
+                self._current is None
+                or time.monotonic() - self._loaded_at > DATA_KEY_REFRESH_SECONDS
+            ):
                 self._load()
             if self._current is None:
                 # First use on a fresh database: create the first data key in its own unit.
@@ -229,6 +245,10 @@ class FieldCipher:
 
     def decrypt_json(self, blob: bytes, *, table: str, row_id: str, field: str) -> Any:
         return json.loads(self.decrypt(blob, table=table, row_id=row_id, field=field))
+
+    @property
+    def kek_id(self) -> str:
+        return self._kek_id
 
     def needs_reencryption(self, blob: bytes | None) -> bool:
         return blob is not None and Ciphertext.parse(blob).kid != self.current_kid()
