@@ -45,5 +45,8 @@ lock: ## Re-resolve dependencies from pyproject.toml into constraints.txt
 	  .lock-venv/bin/python -m pip freeze --all --exclude invisibles-hub ) > constraints.txt
 	rm -rf .lock-venv build
 
+bench-linkage: $(STAMP) ## Identity resolution benchmark at 1k, 10k, 100k persons (README, "Identity resolution")
+	$(BIN)/python -m bench.bench_linkage
+
 clean: ## Remove the environment and local data
 	rm -rf $(VENV) .hub build *.egg-info

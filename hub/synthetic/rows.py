@@ -236,7 +236,7 @@ def _distort_date(
     if rng.random() < slip:
         tags.append("dob_typo")
         roll = rng.randrange(3)
-        if roll == 0:
+        if roll == 0 and not (value.month == 2 and value.day == 29):
             return value.replace(year=value.year + rng.choice((-1, 1)))
         if roll == 1 and value.day < 28:
             return value.replace(day=value.day + 1)
@@ -531,7 +531,7 @@ def spoil(rng: random.Random, source: str, cells: list[str], tags: list[str]) ->
         tags.append("bad:control_chars")
         index = columns.index(_NAME_COLUMN[source])
         value = cells[index]
-        cells[index] = value[:2] + "\x07\x00" + value[2:]
+        cells[index] = value[:2] + "\x07\x1b" + value[2:]
     elif kind == 4:
         tags.append("bad:huge_cell")
         cells[columns.index(_FREE_COLUMN[source])] = "lorem ipsum " * 6000

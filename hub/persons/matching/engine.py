@@ -6,8 +6,10 @@ block (decrypted for the occasion) and stores the outcome.
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,19 @@ class Linkage:
     stats: LinkStats
 
 
+@contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """Suspend the cyclic garbage collector: linking allocates millions of small acyclic
+    objects, and full collections over a large live heap would dominate its time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def link(
     records: Sequence[FeatureRecord],
     *,
@@ -61,6 +76,19 @@ def link(
     matched best), ``keys`` (kinds of blocking keys shared), ``comparison`` (levels), and
     ``rules_version``.
     """
+    with no_gc_pauses():
+        return _link(records, fixed, must_link, cannot_link, active, keys, max_block_size)
+
+
+def _link(
+    records: Sequence[FeatureRecord],
+    fixed: Iterable[Sequence[int]],
+    must_link: Iterable[Sequence[int]],
+    cannot_link: Iterable[tuple[int, int]],
+    active: Sequence[bool] | None,
+    keys: Sequence[Sequence[tuple[str, str]]] | None,
+    max_block_size: dict[str, int] | None,
+) -> Linkage:
     started = time.perf_counter()
     stats = LinkStats(records=len(records))
     record_keys = keys if keys is not None else [blocking_keys(r) for r in records]
