@@ -49,12 +49,16 @@ FLOW_RULES: tuple[FlowRule, ...] = (
         lawful_basis=LawfulBasis.PUBLIC_TASK,
         reference="Circulaire du 9 février 2011; CNIL délibération 2010-446",
     ),
-    FlowRule(
-        source="perdus-de-vue",
-        recipient_kind=OrganisationKind.MISSION_LOCALE,
-        purposes=_FOLLOW_UP,
-        lawful_basis=LawfulBasis.ML_CONVENTION,
-        reference="Décret 2015-59 (i-milo), art. 4-I-7° et 5-I-5°",
+    *(
+        FlowRule(
+            source=source,
+            recipient_kind=OrganisationKind.MISSION_LOCALE,
+            purposes=_FOLLOW_UP,
+            lawful_basis=LawfulBasis.ML_CONVENTION,
+            reference="Décret 2015-59 (i-milo), art. 4-I-7° et 5-I-5°",
+        )
+        # i-milo data come as file extracts or through the operator feed
+        for source in ("perdus-de-vue", "imilo-feed")
     ),
 )
 

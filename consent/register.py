@@ -32,6 +32,7 @@ SOURCES: dict[str, str] = {
     "decrocheurs": "Listes PSAD / SIEI (RIO) des jeunes sortis sans diplôme",
     "boussole": "Demandes de contact de la Boussole des jeunes",
     "perdus-de-vue": "Extractions i-milo des jeunes perdus de vue par la Mission Locale",
+    "imilo-feed": "Flux d'événements i-milo de la Mission Locale (même contenu)",
     "repérage": "Rencontres des équipes de rue (avec l'accord du jeune)",
 }
 

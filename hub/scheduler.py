@@ -154,8 +154,9 @@ class ScheduledJob:
 def configured_jobs(settings: Settings) -> list[ScheduledJob]:
     """Every job the hub should run with these settings (one line per domain)."""
     from hub.feeds.jobs import scheduled_jobs as feed_jobs
+    from hub.gdpr.jobs import scheduled_jobs as gdpr_jobs
 
-    return [*feed_jobs(settings)]
+    return [*feed_jobs(settings), *gdpr_jobs(settings)]
 
 
 @dataclass(frozen=True)

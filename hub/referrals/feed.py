@@ -22,7 +22,7 @@ from hub.crypto import Crypto
 from hub.directory import repository as directory
 from hub.errors import ForbiddenError
 from hub.models_base import utcnow
-from hub.referrals import queue, release, repository, service, views
+from hub.referrals import intake, queue, release, repository, views
 from hub.referrals.context import RoutingContext
 from hub.referrals.models import Referral, ReferralMatch
 from hub.referrals.schemas import (
@@ -76,7 +76,7 @@ def _release_waiting(
     changed = _consent_changed(session, waiting)
     for match, referral in waiting:
         if referral.person_id in changed:
-            service.reconsider(session, match, referral, actor=release.actor_of(caller), now=now)
+            intake.reconsider(session, match, referral, actor=release.actor_of(caller), now=now)
 
 
 def _item(

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from hub.auth.dependencies import Caller, require_scopes
 from hub.dependencies import CryptoDep, SessionDep, SettingsDep
 from hub.errors import ForbiddenError
-from hub.referrals import feed, outbox, service
+from hub.referrals import feed, intake, outbox, service
 from hub.referrals.context import RoutingContext
 from hub.referrals.lifecycle import Role
 from hub.referrals.schemas import (
@@ -67,7 +67,7 @@ def create_referral(
     caller: Annotated[Caller, Depends(require_scopes("referrals:write"))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    stored = service.create(session, crypto, context, caller, body, idempotency_key=idempotency_key)
+    stored = intake.create(session, crypto, context, caller, body, idempotency_key=idempotency_key)
     return JSONResponse(stored.body, status_code=stored.status_code)
 
 
