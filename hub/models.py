@@ -10,6 +10,7 @@ import hub.auth.models
 import hub.crypto.models
 import hub.directory.models
 import hub.feeds.models
+import hub.ingest.models
 import hub.models_base
 import hub.organisations.models
 import hub.referrals.models

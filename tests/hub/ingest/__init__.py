@@ -1,0 +1,1 @@
+"""Tests of hub.ingest: import runs, stored records, quarantine, CLI and HTTP."""
