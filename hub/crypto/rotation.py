@@ -1,7 +1,7 @@
 """Data key rotation and re-encryption of every registered encrypted column.
 
-``reencrypt`` walks each table of :func:`hub.crypto.registry.encrypted_tables` by primary key
-in batches, each batch its own committed transaction, so the hub keeps serving meanwhile.
+``reencrypt_all`` walks each table of :func:`hub.crypto.registry.encrypted_tables` by primary
+key in batches, each batch its own committed transaction, so the hub keeps serving meanwhile.
 A row is rewritten only if its ciphertext is unchanged since it was read (compare-and-set
 in the ``UPDATE``): a concurrent write is never overwritten with stale data; such rows are
 counted and picked up by the next run.
@@ -83,7 +83,11 @@ def reencrypt_table(
     batch_size: int = 500,
     on_batch: Callable[[int], None] | None = None,
 ) -> TableReport:
-    """Re-encrypt under the current data key every value of ``spec`` that is not."""
+    """Re-encrypt under the current data key every value of ``spec`` that is not.
+
+    Each batch is read in one short transaction, re-encrypted with no transaction open, then
+    written in another, each row only if its ciphertexts are still those read (so a write
+    made meanwhile by the hub is never lost, and SQLite's single writer is held briefly)."""
     table = _table(engine, spec.table)
     key_column = table.c[spec.key_column]
     columns = [table.c[name] for name in spec.columns]
@@ -91,17 +95,32 @@ def reencrypt_table(
     cipher.refresh()
     last: Any = None
     while True:
-        with unit_of_work(engine) as session:
-            query = select(key_column, *columns).order_by(key_column).limit(batch_size)
-            if last is not None:
-                query = query.where(key_column > last)
-            rows = session.execute(query).all()
-            if not rows:
-                break
-            current = cipher.current_kid()
-            for row in rows:
-                _reencrypt_row(session, cipher, spec, table, row, current, report)
-            last = rows[-1][0]
+        query = select(key_column, *columns).order_by(key_column).limit(batch_size)
+        if last is not None:
+            query = query.where(key_column > last)
+        with engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            break
+        current = cipher.current_kid()
+        planned = [
+            change
+            for row in rows
+            if (change := _plan_row(cipher, spec, row, current, report)) is not None
+        ]
+        if planned:
+            with unit_of_work(engine) as session:
+                for key, updates, read in planned:
+                    unchanged = [table.c[name] == blob for name, blob in read.items()]
+                    result = session.execute(
+                        update(table).where(key_column == key, *unchanged).values(**updates)
+                    )
+                    if result.rowcount == 1:  # type: ignore[attr-defined]
+                        report.rows_reencrypted += 1
+                        report.values_reencrypted += len(updates)
+                    else:
+                        report.rows_changed_meanwhile += 1
+        last = rows[-1][0]
         report.rows_scanned += len(rows)
         report.batches += 1
         if on_batch is not None:
@@ -109,26 +128,21 @@ def reencrypt_table(
     return report
 
 
-def _reencrypt_row(
-    session: Session,
-    cipher: FieldCipher,
-    spec: EncryptedTable,
-    table: Table,
-    row: Any,
-    current: str,
-    report: TableReport,
-) -> None:
+def _plan_row(
+    cipher: FieldCipher, spec: EncryptedTable, row: Any, current: str, report: TableReport
+) -> tuple[Any, dict[str, bytes], dict[str, bytes]] | None:
+    """``(key, new ciphertexts, ciphertexts read)`` for a row with values to rewrite."""
     key, values = row[0], row[1:]
     updates: dict[str, bytes] = {}
-    unchanged = []
+    read: dict[str, bytes] = {}
     for name, value in zip(spec.columns, values, strict=True):
         if value is None:
             continue
         blob = bytes(value)
+        where = {"table": spec.table, "row_id": str(key), "field": name}
         try:
             if Ciphertext.parse(blob).kid == current:
                 continue
-            where = {"table": spec.table, "row_id": str(key), "field": name}
             plaintext = cipher.decrypt(blob, **where)
         except (ValueError, InvalidTag):
             report.values_unreadable += 1
@@ -138,17 +152,8 @@ def _reencrypt_row(
             )
             continue
         updates[name] = cipher.encrypt(plaintext, **where)
-        unchanged.append(table.c[name] == blob)
-    if not updates:
-        return
-    result = session.execute(
-        update(table).where(table.c[spec.key_column] == key, *unchanged).values(**updates)
-    )
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        report.rows_reencrypted += 1
-        report.values_reencrypted += len(updates)
-    else:
-        report.rows_changed_meanwhile += 1
+        read[name] = blob
+    return (key, updates, read) if updates else None
 
 
 def reencrypt_all(

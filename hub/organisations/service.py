@@ -81,11 +81,14 @@ def create_client(
     scopes: str | Iterable[str],
     name: str | None = None,
     jwks: dict[str, Any] | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> IssuedClient:
     """Register a client for an organisation.
 
     With ``jwks`` (public keys) the client authenticates by ``private_key_jwt`` and gets no
-    secret; otherwise a secret is generated, returned once and stored hashed."""
+    secret; otherwise a secret is generated, returned once and stored hashed.
+    ``credentials`` (client id, secret) are for the local demo only: they restore
+    credentials kept in the demo file instead of generating new ones."""
     organisation = get_or_raise(session, organisation_id)
     if organisation.disabled:
         raise ConflictError(f"organisation {organisation_id} is disabled")
@@ -101,9 +104,12 @@ def create_client(
             jwks_json = validate_public_jwks(jwks)
         except InvalidClientKeysError as exc:
             raise UnprocessableError(str(exc)) from exc
-    secret = None if jwks_json is not None else generate_secret()
+    client_id, generated = credentials or (_new_client_id(), generate_secret())
+    secret = None if jwks_json is not None else generated
+    if repository.get_client(session, client_id) is not None:
+        raise ConflictError(f"a client {client_id!r} already exists")
     client = ApiClient(
-        client_id=_new_client_id(),
+        client_id=client_id,
         organisation_id=organisation.id,
         name=(name or "").strip() or f"{organisation.name} client",
         scopes=format_scopes(granted),
@@ -135,14 +141,17 @@ def disable_client(session: Session, client_id: str) -> ApiClient:
     return client
 
 
-def rotate_client_secret(session: Session, client_id: str) -> IssuedClient:
-    """Replace a client's secret; the old one stops working when the session commits."""
+def rotate_client_secret(
+    session: Session, client_id: str, *, secret: str | None = None
+) -> IssuedClient:
+    """Replace a client's secret; the old one stops working when the session commits.
+    (``secret`` is for the local demo only, which restores the one kept in its file.)"""
     client = get_client_or_raise(session, client_id)
     if client.jwks is not None:
         raise ConflictError(
             f"client {client_id!r} authenticates with keys (private_key_jwt); it has no secret"
         )
-    secret = generate_secret()
+    secret = secret or generate_secret()
     client.secret_hash = hash_secret(secret)
     client.secret_rotated_at = utcnow()
     session.add(client)
