@@ -15,6 +15,7 @@ from hub.directory.router import router as directory_router
 from hub.errors import install_error_handlers
 from hub.gdpr.router import consents_router, gdpr_router
 from hub.health.router import router as health_router
+from hub.ingest.router import router as ingest_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
 from hub.organisations.router import router as organisations_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(organisations_router)
     app.include_router(directory_router)
     app.include_router(referrals_router)
+    app.include_router(ingest_router)
     return app
 
 

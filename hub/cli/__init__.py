@@ -15,6 +15,7 @@ from hub.cli.serve import serve  # noqa: F401  (registers the command)
 from hub.crypto.cli import keys_app
 from hub.directory.cli import directory_app
 from hub.gdpr.cli import audit_app, gdpr_app, retention_app
+from hub.ingest.cli import connectors_app  # also registers `hub import`
 from hub.organisations.cli import clients_app, organisations_app
 from hub.referrals.cli import referrals_app
 
@@ -31,6 +32,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(directory_app, name="directory")
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(connectors_app, name="connectors")
 
 
 def main() -> None:
