@@ -96,11 +96,18 @@ def person_exists(session: Session, person_id: uuid.UUID) -> bool:
 
 
 def person_record_ids(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
-    record = _table(RECORDS)
-    if record is None:
-        return []
-    rows = session.execute(select(record.c.id).where(record.c.person_id == person_id)).all()
-    return [row[0] for row in rows]
+    """The person's source records (``source_record.person_id``, kept in step with
+    identity resolution's ``person_link``; both are read in case one lags)."""
+    record, link = _table(RECORDS), _table("person_link")
+    ids: dict[uuid.UUID, None] = {}
+    if record is not None:
+        for row in session.execute(select(record.c.id).where(record.c.person_id == person_id)):
+            ids[row[0]] = None
+    if link is not None:
+        query = select(link.c.source_record_id).where(link.c.person_id == person_id)
+        for row in session.execute(query):
+            ids[row[0]] = None
+    return list(ids)
 
 
 def person_of_record(session: Session, record_id: uuid.UUID) -> uuid.UUID | None:
@@ -253,13 +260,23 @@ def erase_person_data(session: Session, crypto: Crypto, person_id: uuid.UUID) ->
     3. encrypted columns of any registered table keyed by ``person_id`` (referral payloads,
        webhook payloads...) and of the rows referring to those, blanked (NULL, or an empty
        JSON object where the column is NOT NULL);
-    4. the person row's own encrypted columns, if it has any.
+    4. the person row's own encrypted columns, if it has any; the row is marked retired.
     """
     records = held_records(session, crypto, person_id)
     counts: dict[str, int] = {"quarantined_rows": _erase_quarantine(session, crypto, records)}
     counts.update(erase_records(session, crypto, person_record_ids(session, person_id)))
     counts.update(_blank_person_rows(session, crypto, person_id))
+    _retire_person(session, person_id)
     return counts
+
+
+def _retire_person(session: Session, person_id: uuid.UUID) -> None:
+    """The person row stays (a bare id, referred to by history); its status says no record is
+    linked any more (identity resolution's ``retired``)."""
+    person = _table("person")
+    if person is None or "status" not in person.c:
+        return
+    session.execute(update(person).where(person.c.id == person_id).values(status="retired"))
 
 
 def erase_records(
@@ -271,24 +288,32 @@ def erase_records(
     if record is None or not record_ids:
         return counts
     ids = list(record_ids)
-    for table, column in _referring(record):
-        counts[table.name] = counts.get(table.name, 0) + _rowcount(
-            session.execute(delete(table).where(table.c[column].in_(ids)))
-        )
+    for table, column, ondelete in _referring(record):
+        condition = table.c[column].in_(ids)
+        if ondelete is None:  # the database would refuse: delete the referring rows first
+            removed = _rowcount(session.execute(delete(table).where(condition)))
+        else:  # CASCADE / SET NULL: the database does it; count for the record
+            removed = int(
+                session.execute(
+                    select(func.count()).select_from(table).where(condition)
+                ).scalar_one()
+            )
+        if removed:
+            counts[table.name] = counts.get(table.name, 0) + removed
     counts["source_records"] = _rowcount(
         session.execute(delete(record).where(record.c.id.in_(ids)))
     )
     return counts
 
 
-def _referring(target: Table) -> Iterator[tuple[Table, str]]:
-    """Tables (and their column) with a foreign key to ``target``'s primary key."""
+def _referring(target: Table) -> Iterator[tuple[Table, str, str | None]]:
+    """Tables with a foreign key to ``target``: (table, column, ``ondelete`` rule)."""
     for table in reversed(SQLModel.metadata.sorted_tables):
         if table.name in OWN_TABLES:
             continue
         for fk in table.foreign_keys:
             if fk.column.table is target and fk.parent.table is table:
-                yield table, fk.parent.name
+                yield table, fk.parent.name, (fk.ondelete or "").upper() or None
 
 
 def _blank_person_rows(session: Session, crypto: Crypto, person_id: uuid.UUID) -> dict[str, int]:
@@ -308,7 +333,7 @@ def _blank_person_rows(session: Session, crypto: Crypto, person_id: uuid.UUID) -
             continue
         counts[spec.table] = _blank(session, crypto, table, spec, keys)
         # rows of other encrypted tables hanging off the blanked ones (e.g. referral events)
-        for child, column in _referring(table):
+        for child, column, _ondelete in _referring(table):
             child_spec = _spec(child.name)
             if child_spec is None:
                 continue

@@ -141,7 +141,12 @@ def _redact_requests(session: Session, person_id: uuid.UUID) -> int:
 # -- re-imports of erased records -----------------------------------------------------------------
 
 
-def flag_reimports(
+def flag_reimports(session: Session, crypto: Crypto, changed_record_ids: list[uuid.UUID]) -> None:
+    """Post-import hook: see :func:`count_reimports`."""
+    count_reimports(session, crypto, changed_record_ids)
+
+
+def count_reimports(
     session: Session, crypto: Crypto, changed_record_ids: Sequence[uuid.UUID]
 ) -> int:
     """Flag imported records whose source key was erased; return how many were flagged."""
