@@ -481,6 +481,27 @@ def _run_post_import_hooks(session: Session, crypto: Crypto, record_ids: list[uu
     hooks.run_post_import_hooks(session, crypto, record_ids)
 
 
+# -- notifications to organisations ---------------------------------------------------------------
+
+
+def notify_organisation(
+    session: Session,
+    organisation_id: uuid.UUID,
+    event_type: str,
+    payload_without_personal_data: dict[str, Any],
+    *,
+    now: datetime,
+) -> bool:
+    """Queue an event in the organisation's outbox (routing's ``GET /v1/events`` feed);
+    False when the hub has no outbox. Payloads hold ids and codes only."""
+    try:
+        outbox = importlib.import_module("hub.referrals.outbox")
+    except ModuleNotFoundError:
+        return False
+    outbox.enqueue(session, organisation_id, event_type, payload_without_personal_data, now=now)
+    return True
+
+
 # -- retention ------------------------------------------------------------------------------------
 
 

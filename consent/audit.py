@@ -210,18 +210,29 @@ def entries_for_person(session: Session, person_id: uuid.UUID) -> Sequence[Audit
     ).all()
 
 
-def recipients_of_person(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
-    """Organisations that were released this person's data (Art. 19), from the log."""
-    rows = session.exec(
-        select(AuditEvent.recipient_organisation_id)
-        .where(
-            AuditEvent.person_id == person_id,
-            AuditEvent.action == AuditAction.RELEASE.value,
-            AuditEvent.decision == "allowed",
-            col(AuditEvent.recipient_organisation_id).is_not(None),
-        )
-        .distinct()
-    ).all()
+def recipients_of_person(
+    session: Session,
+    person_id: uuid.UUID,
+    *,
+    purpose: str | None = None,
+    organisation_id: uuid.UUID | None = None,
+    recipient_kind: str | None = None,
+) -> list[uuid.UUID]:
+    """Organisations that were released this person's data (Art. 19), from the log;
+    optionally only for ``purpose`` and only this organisation or this kind."""
+    query = select(AuditEvent.recipient_organisation_id).where(
+        AuditEvent.person_id == person_id,
+        AuditEvent.action == AuditAction.RELEASE.value,
+        AuditEvent.decision == "allowed",
+        col(AuditEvent.recipient_organisation_id).is_not(None),
+    )
+    if purpose is not None:
+        query = query.where(AuditEvent.purpose == purpose)
+    if organisation_id is not None:
+        query = query.where(AuditEvent.recipient_organisation_id == organisation_id)
+    if recipient_kind is not None:
+        query = query.where(AuditEvent.recipient_kind == recipient_kind)
+    rows = session.exec(query.distinct()).all()
     return sorted((row for row in rows if row is not None), key=str)
 
 

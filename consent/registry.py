@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from consent import audit, repository
+from consent import adapters, audit, repository
 from consent.audit import Actor
 from consent.models import ConsentEvent
 from consent.schemas import ConsentCreate, ConsentEventPublic, ConsentPublic, ConsentWithdraw
@@ -33,6 +33,7 @@ from hub.organisations import repository as organisations
 from hub.organisations.models import OrganisationKind
 
 TABLE = "consent_event"
+WITHDRAWN_EVENT = "consent.withdrawn"
 CONSENT_FIELDS = ("consents",)
 
 
@@ -166,6 +167,7 @@ def withdraw(
     _seal(crypto, event, data.collected_by, data.evidence_reference)
     session.add(event)
     session.flush()
+    _tell_recipients(session, consent, now)
     audit.record(
         session,
         actor=actor,
@@ -177,6 +179,30 @@ def withdraw(
         now=now,
     )
     return _view(crypto, consent, [*events, event], now)
+
+
+def _tell_recipients(session: Session, consent: ConsentEvent, now: datetime) -> None:
+    """Organisations that received the person's data under this consent learn of the
+    withdrawal (``consent.withdrawn`` in their event feed)."""
+    recipients = audit.recipients_of_person(
+        session,
+        consent.person_id,
+        purpose=consent.purpose,
+        organisation_id=consent.recipient_organisation_id,
+        recipient_kind=None if consent.recipient_organisation_id else consent.recipient_kind,
+    )
+    for organisation_id in recipients:
+        adapters.notify_organisation(
+            session,
+            organisation_id,
+            WITHDRAWN_EVENT,
+            {
+                "consent_id": str(consent.id),
+                "person_id": str(consent.person_id),
+                "purpose": consent.purpose,
+            },
+            now=now,
+        )
 
 
 def list_for_person(

@@ -49,6 +49,7 @@ from hub.settings import Settings
 
 TABLE = "rights_request"
 RESTRICTION_TABLE = "processing_restriction"
+NOTIFICATION_EVENT = "gdpr.notification"
 OPEN_STATUSES = (RequestStatus.RECEIVED.value, RequestStatus.EXTENDED.value)
 _NOTIFIED_KINDS = {
     RightsRequestKind.RECTIFICATION,
@@ -322,17 +323,30 @@ def _notify_recipients(
 ) -> int:
     recipients = audit.recipients_of_person(session, request.person_id)
     for organisation_id in recipients:
-        session.add(
-            RecipientNotification(
-                request_id=request.id,
-                person_id=request.person_id,
-                recipient_organisation_id=organisation_id,
-                kind=kind.value,
-                fields=fields,
-                created_at=now,
-            )
+        notification = RecipientNotification(
+            request_id=request.id,
+            person_id=request.person_id,
+            recipient_organisation_id=organisation_id,
+            kind=kind.value,
+            fields=fields,
+            created_at=now,
         )
-    session.flush()
+        session.add(notification)
+        session.flush()
+        # Pushed too, through the outbox feed the recipient already reads.
+        adapters.notify_organisation(
+            session,
+            organisation_id,
+            NOTIFICATION_EVENT,
+            {
+                "notification_id": str(notification.id),
+                "request_id": str(request.id),
+                "kind": kind.value,
+                "person_id": str(request.person_id),
+                "fields": fields,
+            },
+            now=now,
+        )
     return len(recipients)
 
 

@@ -159,3 +159,35 @@ def _crypto(client: TestClient) -> Any:
 
     app: Any = client.app
     return build_crypto(app.state.settings, app.state.engine)
+
+
+def test_recipients_of_the_data_learn_of_a_withdrawal(client: TestClient, session: Session) -> None:
+    from consent.decisions import may_release
+
+    headers = dpo(client, session)
+    ml_headers, mission_locale = issue_token(client, session, kind="mission_locale")
+    other_headers, _ = issue_token(client, session, kind="mission_locale")
+    person_id = uuid.uuid4()
+    consent_id = client.post(
+        f"/v1/persons/{person_id}/consents", json=GRANT, headers=headers
+    ).json()["id"]
+    released = may_release(
+        session,
+        person_id=person_id,
+        recipient_organisation_id=mission_locale,
+        recipient_kind=None,
+        purpose="orientation",
+        fields=["family_name"],
+    )
+    session.commit()
+    assert released.allowed
+    client.post(f"/v1/consents/{consent_id}/withdraw", headers=headers)
+    [event] = client.get("/v1/events", headers=ml_headers).json()["items"]
+    assert event["event_type"] == "consent.withdrawn"
+    assert event["payload"] == {
+        "consent_id": consent_id,
+        "person_id": str(person_id),
+        "purpose": "orientation",
+    }
+    # the other Mission Locale never received the data: nothing to tell it
+    assert client.get("/v1/events", headers=other_headers).json()["items"] == []

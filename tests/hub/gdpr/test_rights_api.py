@@ -206,6 +206,12 @@ def test_erasure_request_end_to_end(client: TestClient, session: Session) -> Non
     )
     [notification] = client.get("/v1/gdpr/notifications", headers=partner_headers).json()
     assert notification["kind"] == "erasure"
+    # pushed through the organisation's event feed as well, without personal data
+    [event] = client.get("/v1/events", headers=partner_headers).json()["items"]
+    assert event["event_type"] == "gdpr.notification"
+    assert event["payload"]["notification_id"] == notification["id"]
+    assert event["payload"]["kind"] == "erasure"
+    assert event["payload"]["person_id"] == str(person_id)
 
 
 def test_rectification_request_validates_the_corrected_values(
