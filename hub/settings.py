@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -206,6 +207,21 @@ class Settings(BaseSettings):
     )
     retention_job_hour: int = Field(
         default=3, ge=0, le=23, description="UTC hour of the daily retention job."
+    )
+    # -- programme indicators -----------------------------------------------------------------
+    programme_start: date = Field(
+        default=date(2019, 11, 1),
+        description="First day of the programme period: the default start of `hub report` and "
+        "`GET /v1/indicators`, and the start of the target's pace.",
+    )
+    programme_end: date = Field(
+        default=date(2021, 12, 31),
+        description="Last day of the programme period (default end of the reports).",
+    )
+    programme_target: int = Field(
+        default=2700,
+        ge=1,
+        description="Young people the programme plans to reach over its period (repérés).",
     )
 
     @property
