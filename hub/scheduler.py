@@ -336,10 +336,15 @@ class RunningScheduler:
 
 
 def start_scheduler(
-    settings: Settings, engine: Engine, *, lock: SchedulerLock | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    lock: SchedulerLock | None = None,
+    paused: bool = False,
 ) -> RunningScheduler | None:
     """Take the lock, start the scheduler and align its jobs with the settings. ``None`` when
-    another process already runs the jobs of this database."""
+    another process already runs the jobs of this database. ``paused``: jobs are aligned but
+    none runs until ``scheduler.resume()``."""
     lock = lock or scheduler_lock(engine)
     if not lock.acquire():
         logger.info("scheduler not started: another process runs the jobs of this database")
@@ -350,7 +355,8 @@ def start_scheduler(
         set_job_context(context)
         scheduler.start(paused=True)
         report = sync_jobs(scheduler, settings)
-        scheduler.resume()
+        if not paused:
+            scheduler.resume()
     except BaseException:
         if scheduler.running:
             scheduler.shutdown(wait=False)

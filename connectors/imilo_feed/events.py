@@ -183,10 +183,12 @@ def _dossier_values(
         name = key if _SAFE_NAME.fullmatch(key) else "?"
         column = f"dossier.{name}"
         if value is not None and not isinstance(value, str):
-            errors.append(RowError(row, column, "must be a string or null"))
+            errors.append(RowError(row, column, f"{column} must be a string or null"))
             continue
         if value is not None and len(value) > MAX_FIELD_LENGTH:
-            errors.append(RowError(row, column, f"longer than {MAX_FIELD_LENGTH} characters"))
+            errors.append(
+                RowError(row, column, f"{column} longer than {MAX_FIELD_LENGTH} characters")
+            )
             continue
         if name == "?":
             errors.append(RowError(row, "dossier", "a field name is not a plain identifier"))

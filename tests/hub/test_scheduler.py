@@ -111,13 +111,13 @@ def test_the_job_store_never_creates_its_table(tmp_path: Path) -> None:
 
 
 def test_only_one_process_runs_the_jobs_of_a_database(settings: Settings, engine: Engine) -> None:
-    first = start_scheduler(settings, engine)
+    first = start_scheduler(settings, engine, paused=True)
     assert first is not None
     try:
         # A second process (here: a second engine on the same database) finds the lock taken.
         other_engine = create_db_engine(settings.sqlalchemy_url)
         try:
-            assert start_scheduler(settings, other_engine) is None
+            assert start_scheduler(settings, other_engine, paused=True) is None
         finally:
             other_engine.dispose()
         assert first.scheduler.running
@@ -126,7 +126,7 @@ def test_only_one_process_runs_the_jobs_of_a_database(settings: Settings, engine
         first.stop()
     assert not first.scheduler.running
 
-    again = start_scheduler(settings, engine)
+    again = start_scheduler(settings, engine, paused=True)
     assert again is not None
     again.stop()
 
@@ -143,7 +143,7 @@ def test_serve_starts_the_scheduler_only_when_enabled(settings: Settings, engine
         assert client.get("/healthz").status_code == 200
     assert not running.scheduler.running
     # The lock went with it: another process may now run the jobs.
-    after = start_scheduler(settings, engine)
+    after = start_scheduler(settings, engine, paused=True)
     assert after is not None
     after.stop()
 
@@ -151,7 +151,7 @@ def test_serve_starts_the_scheduler_only_when_enabled(settings: Settings, engine
 def test_scheduler_process_waits_for_the_lock_then_stops_on_signal(
     settings: Settings, engine: Engine
 ) -> None:
-    holder = start_scheduler(settings, engine)
+    holder = start_scheduler(settings, engine, paused=True)
     assert holder is not None
     stop = threading.Event()
     events: list[str] = []
