@@ -7,16 +7,16 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from consent.decisions import may_release
 from consent.vocabulary import Purpose
 from hub.crypto import Crypto, build_crypto
 from hub.crypto.registry import encrypted_tables
-from hub.models_base import utcnow
 from hub.settings import Settings
 from tests.auth_helpers import issue_token
+from tests.consent.people import person_of, record_of
 from tests.hub.gdpr.test_consents_api import GRANT
 
 HEADER = (
@@ -51,32 +51,6 @@ def _import(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def _record(session: Session, source_record_id: str) -> tuple[uuid.UUID, uuid.UUID | None]:
-    table = SQLModel.metadata.tables["source_record"]
-    row = session.execute(
-        select(table.c.id, table.c.person_id).where(table.c.source_record_id == source_record_id)
-    ).one()
-    return row[0], row[1]
-
-
-def _person_of(session: Session, source_record_id: str) -> uuid.UUID:
-    """The person identity resolution linked the record to (linked here when it did not)."""
-    record_id, person_id = _record(session, source_record_id)
-    if person_id is not None:
-        return person_id
-    person_id = uuid.uuid4()
-    person = SQLModel.metadata.tables.get("person")
-    if person is not None:
-        now = utcnow()
-        session.execute(
-            insert(person).values(id=person_id, status="active", created_at=now, updated_at=now)
-        )
-    records = SQLModel.metadata.tables["source_record"]
-    session.execute(update(records).where(records.c.id == record_id).values(person_id=person_id))
-    session.commit()
-    return person_id
 
 
 def _raw_text(engine: Engine, crypto: Crypto) -> str:
@@ -120,8 +94,8 @@ def test_erasure_leaves_nothing_and_a_reimport_is_flagged(
     summary = _import(client, importer)
     assert summary["created"] == 2
     assert summary["quarantined"] == 1
-    erased = _person_of(session, "SIEI-9001")
-    kept = _person_of(session, "SIEI-9002")
+    erased = person_of(session, "SIEI-9001")
+    kept = person_of(session, "SIEI-9002")
     assert erased != kept
 
     consent = client.post(
@@ -171,9 +145,9 @@ def test_erasure_leaves_nothing_and_a_reimport_is_flagged(
     assert len(flags) == 1
     flag = flags[0]
     assert flag["erased_person_id"] == str(erased)
-    returned_record, _ = _record(session, "SIEI-9001")
+    returned_record, _ = record_of(session, "SIEI-9001")
     assert flag["source_record_id"] == str(returned_record)
-    comeback = _person_of(session, "SIEI-9001")
+    comeback = person_of(session, "SIEI-9001")
     client.post(
         f"/v1/persons/{comeback}/consents",
         json={**GRANT, "recipient_kind": "partner"},
