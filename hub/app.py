@@ -19,6 +19,7 @@ from hub.ingest.router import router as ingest_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
 from hub.organisations.router import router as organisations_router
+from hub.persons.router import router as persons_router
 from hub.referrals.router import router as referrals_router
 from hub.scheduler import start_background_scheduler
 from hub.settings import Settings, get_settings
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(directory_router)
     app.include_router(referrals_router)
     app.include_router(ingest_router)
+    app.include_router(persons_router)
     return app
 
 

@@ -13,6 +13,7 @@ import hub.feeds.models
 import hub.ingest.models
 import hub.models_base
 import hub.organisations.models
+import hub.persons.models
 import hub.referrals.models
 import hub.scheduler  # noqa: F401  (the apscheduler_jobs table)
 

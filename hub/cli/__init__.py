@@ -17,6 +17,7 @@ from hub.directory.cli import directory_app
 from hub.gdpr.cli import audit_app, gdpr_app, retention_app
 from hub.ingest.cli import connectors_app  # also registers `hub import`
 from hub.organisations.cli import clients_app, organisations_app
+from hub.persons.cli import persons_app
 from hub.referrals.cli import referrals_app
 
 app.add_typer(db_app, name="db")
@@ -33,6 +34,7 @@ app.add_typer(scheduler_app, name="scheduler")
 app.add_typer(directory_app, name="directory")
 app.add_typer(referrals_app, name="referrals")
 app.add_typer(connectors_app, name="connectors")
+app.add_typer(persons_app, name="persons")
 
 
 def main() -> None:

@@ -1,0 +1,717 @@
+"""Identity resolution over the stored records: incremental linking after each import, full
+re-linking, manual corrections, person views and export. Services never commit.
+
+Pseudonymised matching: the blocking / deterministic keys of every record are stored only as
+blind indexes (``crypto.blind.index("person-match:<kind>", value)``). Linking a batch of
+records looks its keys up, decrypts the ``person`` of the candidate records only (and of the
+other records of their persons, to check the clusters), and runs the in-memory engine.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from hub.crypto import Crypto
+from hub.errors import ConflictError, NotFoundError
+from hub.models_base import new_id, utcnow
+from hub.persons import repository
+from hub.persons.matching import (
+    MAX_BLOCK_SIZE,
+    RULES_VERSION,
+    FeatureRecord,
+    LinkStats,
+    blocking_keys,
+    compare,
+    features_from_json,
+    features_from_person,
+    link,
+)
+from hub.persons.matching.compare import PARTIAL
+from hub.persons.matching.engine import no_gc_pauses
+from hub.persons.models import (
+    ConstraintKind,
+    CorrectionKind,
+    Person,
+    PersonConstraint,
+    PersonCorrection,
+    PersonLink,
+    PersonStatus,
+)
+from hub.persons.schemas import LinkOut, PersonOut, PersonRecordOut
+from schemas import v1
+
+KEY_PURPOSE = "person-match:{kind}"
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: optional feedback for long runs (CLI progress bars)."""
+
+
+@dataclass
+class LinkOutcome:
+    """What a linking run did (counts only: no personal data)."""
+
+    records: int = 0
+    linked_to_existing: int = 0
+    new_persons: int = 0
+    merged_persons: int = 0
+    retired_persons: int = 0
+    kept_by_correction: int = 0
+    candidates_decrypted: int = 0
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage (decrypt, keys, lookup, link, write): for benchmarks and logs."""
+    stats: LinkStats | None = field(default=None, repr=False)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.stages: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = self.stages.get(stage, 0.0) + now - self._last
+        self._last = now
+
+
+class _Hasher:
+    """Blind indexes of blocking keys, computed once per distinct key in a run."""
+
+    def __init__(self, crypto: Crypto) -> None:
+        self._blind = crypto.blind
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def keys(self, record: FeatureRecord) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for key in blocking_keys(record):
+            value = self._cache.get(key)
+            if value is None:
+                value = self._blind.index(KEY_PURPOSE.format(kind=key[0]), key[1])
+                self._cache[key] = value
+            out.append((key[0], value))
+        return out
+
+
+def _decrypt(
+    crypto: Crypto, blobs: Iterable[tuple[uuid.UUID, bytes]]
+) -> dict[uuid.UUID, FeatureRecord]:
+    cipher = crypto.cipher
+    features: dict[uuid.UUID, FeatureRecord] = {}
+    for record_id, blob in blobs:
+        data = cipher.decrypt_json(
+            blob, table="source_record", row_id=str(record_id), field="person"
+        )
+        features[record_id] = features_from_json(record_id, data)
+    return features
+
+
+def _link_row(
+    record_id: uuid.UUID, person_id: uuid.UUID, evidence: dict[str, Any], *, manual: bool = False
+) -> dict[str, Any]:
+    return {
+        "source_record_id": record_id,
+        "person_id": person_id,
+        "manual": manual,
+        "rules_version": RULES_VERSION,
+        "evidence": evidence,
+        "linked_at": utcnow(),
+    }
+
+
+def _evidence(raw: dict[str, Any] | None, loaded: Sequence[uuid.UUID], rule: str) -> dict[str, Any]:
+    if raw is None:
+        return {"rule": rule, "rules_version": RULES_VERSION}
+    evidence = dict(raw)
+    evidence["matched_with"] = str(loaded[raw["matched_with"]])
+    return evidence
+
+
+def _pick_target(
+    candidates: Sequence[uuid.UUID],
+    sizes: dict[uuid.UUID, int],
+    persons: dict[uuid.UUID, Person],
+) -> uuid.UUID:
+    # The person with most records survives; ties go to the oldest, then the smallest id.
+    def rank(pid: uuid.UUID) -> tuple[int, float, str]:
+        person = persons.get(pid)
+        created = person.created_at.timestamp() if person is not None else 0.0
+        return (-sizes.get(pid, 0), created, str(pid))
+
+    return min(candidates, key=rank)
+
+
+# -- incremental linking ---------------------------------------------------------------------
+
+
+def link_records(session: Session, crypto: Crypto, record_ids: Sequence[uuid.UUID]) -> LinkOutcome:
+    """Link new or changed source records to persons, without recomputing the others.
+
+    Each record's blocking keys (blind indexes) are looked up among the stored ones; the
+    candidates' persons (all their records) are decrypted and the engine links the new
+    records to them, or creates persons. A record linked by a manual correction stays where it
+    is. Two persons that new evidence shows to be one are merged (the larger survives).
+    """
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        return LinkOutcome()
+    started = time.perf_counter()
+    with no_gc_pauses():
+        outcome = _link_incrementally(session, crypto, ids)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) -> LinkOutcome:
+    clock = _Clock()
+    hasher = _Hasher(crypto)
+    blobs = repository.person_blobs(session, ids)
+    clock.lap("load")
+    new_features = _decrypt(crypto, blobs)
+    clock.lap("decrypt")
+    ids = [rid for rid in ids if rid in new_features]
+    previous = repository.links_for_records(session, ids)
+    manual_ids = {rid for rid, (_pid, manual) in previous.items() if manual}
+    active_ids = [rid for rid in ids if rid not in manual_ids]
+    active_set = set(active_ids)
+    new_keys = {rid: hasher.keys(new_features[rid]) for rid in ids}
+    clock.lap("keys")
+
+    # Candidates: stored records sharing a key, blocks over their size cap left out.
+    repository.delete_keys(session, ids)
+    kind_of: dict[str, str] = {}
+    new_count: dict[str, int] = {}
+    for rid in active_ids:
+        for kind, value in new_keys[rid]:
+            kind_of[value] = kind
+            new_count[value] = new_count.get(value, 0) + 1
+    holders: dict[str, list[uuid.UUID]] = {}
+    for value, rid in repository.key_hits(session, list(kind_of)):
+        holders.setdefault(value, []).append(rid)
+    candidates: set[uuid.UUID] = set()
+    for value, rids in holders.items():
+        if len(rids) + new_count[value] <= MAX_BLOCK_SIZE.get(kind_of[value], 50):
+            candidates.update(rids)
+    candidates.difference_update(ids)
+
+    # Their persons, every record of those persons, and what corrections tie to them.
+    constraints = repository.constraints_touching(session, ids)
+    partners = {c.record_a for c in constraints} | {c.record_b for c in constraints}
+    partners.difference_update(ids)
+    related = repository.links_for_records(session, candidates | partners)
+    person_ids = {pid for pid, _ in related.values()}
+    # The persons of manually linked records keep them; those of changed records are checked
+    # again (the record may rejoin them, or leave).
+    person_ids.update(pid for pid, _manual in previous.values())
+    members = repository.members_of_persons(session, person_ids)
+    fixed_members = {
+        pid: [rid for rid in rids if rid not in active_set] for pid, rids in members.items()
+    }
+    existing: list[uuid.UUID] = list(
+        dict.fromkeys(
+            [rid for rids in fixed_members.values() for rid in rids]
+            + [rid for rid in (candidates | partners) if rid not in related]
+        )
+    )
+    to_decrypt = [rid for rid in existing if rid not in new_features]
+    clock.lap("lookup")
+    features = _decrypt(crypto, repository.person_blobs(session, to_decrypt))
+    features.update(new_features)
+    clock.lap("decrypt")
+    existing = [rid for rid in existing if rid in features]
+    loaded = existing + active_ids
+    index = {rid: i for i, rid in enumerate(loaded)}
+    keys = [new_keys[rid] if rid in new_keys else hasher.keys(features[rid]) for rid in loaded]
+    all_constraints = repository.constraints_touching(session, loaded)
+    must = [
+        [index[c.record_a], index[c.record_b]]
+        for c in all_constraints
+        if c.kind == ConstraintKind.MUST_LINK and c.record_a in index and c.record_b in index
+    ]
+    cannot = [
+        (index[c.record_a], index[c.record_b])
+        for c in all_constraints
+        if c.kind == ConstraintKind.CANNOT_LINK and c.record_a in index and c.record_b in index
+    ]
+    fixed = [[index[rid] for rid in rids if rid in index] for rids in fixed_members.values()]
+    active = [rid in active_set for rid in loaded]
+    clock.lap("lookup")
+    linkage = link(
+        [features[rid] for rid in loaded],
+        fixed=[group for group in fixed if group],
+        must_link=must,
+        cannot_link=cannot,
+        active=active,
+        keys=keys,
+    )
+
+    clock.lap("link")
+    # Clusters to persons.
+    owner = {rid: pid for pid, rids in fixed_members.items() for rid in rids}
+    sizes = {pid: len(rids) for pid, rids in fixed_members.items()}
+    meta = repository.persons_by_id(session, person_ids)
+    outcome = LinkOutcome(
+        records=len(ids),
+        kept_by_correction=len(manual_ids),
+        candidates_decrypted=len(to_decrypt),
+        stats=linkage.stats,
+    )
+    created: list[uuid.UUID] = []
+    merged: dict[uuid.UUID, uuid.UUID] = {}
+    rows: list[dict[str, Any]] = []
+    assignments: dict[uuid.UUID, uuid.UUID] = {}
+    reused: set[uuid.UUID] = set()
+    for cluster in linkage.clusters:
+        newcomers = [loaded[i] for i in cluster if active[i]]
+        if not newcomers:
+            continue
+        owners = list(dict.fromkeys(owner[loaded[i]] for i in cluster if loaded[i] in owner))
+        if owners:
+            target = _pick_target(owners, sizes, meta)
+            for other in owners:
+                if other != target:
+                    merged[other] = target
+            outcome.linked_to_existing += len(newcomers)
+        else:
+            # A changed record alone again keeps its person if nobody else is left in it.
+            target = (
+                next(
+                    (
+                        previous[rid][0]
+                        for rid in newcomers
+                        if rid in previous
+                        and not fixed_members.get(previous[rid][0])
+                        and previous[rid][0] not in reused
+                    ),
+                    None,
+                )
+                or new_id()
+            )
+            if target in {previous[rid][0] for rid in newcomers if rid in previous}:
+                reused.add(target)
+            else:
+                created.append(target)
+        for rid in newcomers:
+            raw = linkage.evidence.get(index[rid])
+            rows.append(_link_row(rid, target, _evidence(raw, loaded, "new-person")))
+            assignments[rid] = target
+
+    clock.lap("assign")
+    repository.insert_persons(session, created)
+    clock.lap("write:persons")
+    outcome.new_persons = len(created)
+    for other, target in merged.items():
+        repository.move_links(session, other, target)
+        repository.set_status(session, [other], PersonStatus.MERGED, merged_into=target)
+    outcome.merged_persons = len(merged)
+    repository.replace_links(session, rows)
+    clock.lap("write:links")
+    repository.sync_record_persons(session, list(assignments))
+    clock.lap("write:sync")
+    repository.insert_keys(
+        session,
+        [
+            {"value": value, "source_record_id": rid, "kind": kind}
+            for rid in ids
+            for kind, value in new_keys[rid]
+        ],
+    )
+    clock.lap("write:keys")
+    left = {previous[rid][0] for rid in active_ids if rid in previous} - set(assignments.values())
+    retired = repository.persons_without_links(session, left)
+    repository.set_status(session, retired, PersonStatus.RETIRED)
+    outcome.retired_persons = len(retired)
+    repository.set_status(session, reused, PersonStatus.ACTIVE)
+    repository.touch(session, set(assignments.values()) - set(created))
+    clock.lap("write")
+    outcome.stages = {stage: round(seconds, 3) for stage, seconds in clock.stages.items()}
+    return outcome
+
+
+# -- full re-linking -------------------------------------------------------------------------
+
+
+def relink_all(
+    session: Session, crypto: Crypto, *, progress: Progress | None = None
+) -> LinkOutcome:
+    """Re-run linking over every record, honouring the corrections.
+
+    Person ids stay stable: each cluster keeps the person that held most of its records (the
+    larger clusters choose first); a person left without records is marked merged into the
+    person that took most of them, or retired.
+    """
+    started = time.perf_counter()
+    with no_gc_pauses():
+        outcome = _relink_all(session, crypto, progress)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _relink_all(session: Session, crypto: Crypto, progress: Progress | None) -> LinkOutcome:
+    hasher = _Hasher(crypto)
+    total = repository.count_records(session)
+    features: dict[uuid.UUID, FeatureRecord] = {}
+    for batch in repository.iter_all_person_blobs(session):
+        features.update(_decrypt(crypto, batch))
+        if progress:
+            progress("decrypting", len(features), total)
+    loaded = list(features)
+    index = {rid: i for i, rid in enumerate(loaded)}
+    keys = [hasher.keys(features[rid]) for rid in loaded]
+    constraints = repository.all_constraints(session)
+    must = [
+        [index[c.record_a], index[c.record_b]]
+        for c in constraints
+        if c.kind == ConstraintKind.MUST_LINK and c.record_a in index and c.record_b in index
+    ]
+    cannot = [
+        (index[c.record_a], index[c.record_b])
+        for c in constraints
+        if c.kind == ConstraintKind.CANNOT_LINK and c.record_a in index and c.record_b in index
+    ]
+    if progress:
+        progress("linking", 0, 1)
+    linkage = link([features[rid] for rid in loaded], must_link=must, cannot_link=cannot, keys=keys)
+    if progress:
+        progress("linking", 1, 1)
+    previous = repository.all_links(session)
+    known = repository.persons_by_id(session, {pid for pid, _ in previous.values()})
+
+    clusters = sorted(linkage.clusters, key=lambda c: (-len(c), c[0]))
+    taken: set[uuid.UUID] = set()
+    created: list[uuid.UUID] = []
+    rows: list[dict[str, Any]] = []
+    assignments: dict[uuid.UUID, uuid.UUID] = {}
+    outcome = LinkOutcome(records=len(loaded), stats=linkage.stats)
+    for cluster in clusters:
+        counts: dict[uuid.UUID, int] = {}
+        for i in cluster:
+            held = previous.get(loaded[i])
+            if held is not None:
+                counts[held[0]] = counts.get(held[0], 0) + 1
+        choices = [pid for pid in counts if pid not in taken]
+        if choices:
+            target = _pick_target(choices, counts, known)
+        else:
+            target = new_id()
+            created.append(target)
+        taken.add(target)
+        for i in cluster:
+            rid = loaded[i]
+            held = previous.get(rid)
+            manual = held is not None and held[1] and held[0] == target
+            rule = "correction" if manual else "new-person"
+            rows.append(
+                _link_row(
+                    rid, target, _evidence(linkage.evidence.get(i), loaded, rule), manual=manual
+                )
+            )
+            assignments[rid] = target
+            if held is not None and held[0] == target:
+                outcome.linked_to_existing += 1
+    repository.insert_persons(session, created)
+    outcome.new_persons = len(created)
+    repository.delete_all_links(session)
+    repository.replace_links(session, rows)
+    repository.sync_all_record_persons(session)
+    repository.delete_all_keys(session)
+    repository.insert_keys(
+        session,
+        [
+            {"value": value, "source_record_id": rid, "kind": kind}
+            for rid, record_keys in zip(loaded, keys, strict=True)
+            for kind, value in record_keys
+        ],
+    )
+    repository.set_status(session, taken - set(created), PersonStatus.ACTIVE)
+    # Persons that lost every record: merged into where most of their records went.
+    destinations: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
+    for rid, (pid, _manual) in previous.items():
+        if pid not in taken and rid in assignments:
+            counter = destinations.setdefault(pid, {})
+            counter[assignments[rid]] = counter.get(assignments[rid], 0) + 1
+    for pid, counter in destinations.items():
+        target = max(sorted(counter, key=str), key=lambda p: counter[p])
+        repository.set_status(session, [pid], PersonStatus.MERGED, merged_into=target)
+        outcome.merged_persons += 1
+    retired = repository.active_person_ids_without_links(session)
+    repository.set_status(session, retired, PersonStatus.RETIRED)
+    outcome.retired_persons = len(retired)
+    return outcome
+
+
+# -- corrections -----------------------------------------------------------------------------
+
+
+def _active_or_raise(session: Session, person_id: uuid.UUID) -> Person:
+    person = repository.get(session, person_id)
+    if person is None:
+        raise NotFoundError(f"person {person_id} not found")
+    if person.status != PersonStatus.ACTIVE:
+        raise ConflictError(
+            f"person {person_id} is {person.status}"
+            + (f" into {person.merged_into_id}" if person.merged_into_id else ""),
+            extra={"status": str(person.status), "merged_into_id": str(person.merged_into_id)},
+        )
+    return person
+
+
+def _constraint(
+    kind: ConstraintKind, a: uuid.UUID, b: uuid.UUID, correction: PersonCorrection
+) -> PersonConstraint:
+    first, second = repository.constraint_pair(a, b)
+    return PersonConstraint(kind=kind, record_a=first, record_b=second, correction_id=correction.id)
+
+
+def merge_persons(
+    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: str
+) -> Person:
+    """Merge ``other_person_id`` into ``person_id``: every record of both is one person from now
+    on, whatever later imports and re-linking find (a must-link correction)."""
+    if person_id == other_person_id:
+        raise ConflictError("a person cannot be merged with itself")
+    keep = _active_or_raise(session, person_id)
+    other = _active_or_raise(session, other_person_id)
+    members = repository.members_of_persons(session, [keep.id, other.id])
+    kept, absorbed = members.get(keep.id, []), members.get(other.id, [])
+    correction = repository.add_correction(
+        session,
+        PersonCorrection(
+            kind=CorrectionKind.MERGE, person_id=keep.id, other_person_id=other.id, actor=actor
+        ),
+    )
+    group = kept + absorbed
+    existing = repository.constraints_touching(session, group)
+    absorbed_set, kept_set = set(absorbed), set(kept)
+    repository.delete_constraints(
+        session,
+        [
+            c.id
+            for c in existing
+            if c.kind == ConstraintKind.CANNOT_LINK
+            and (
+                (c.record_a in kept_set and c.record_b in absorbed_set)
+                or (c.record_a in absorbed_set and c.record_b in kept_set)
+            )
+        ],
+    )
+    if len(group) > 1:
+        linked = {(c.record_a, c.record_b) for c in existing if c.kind == ConstraintKind.MUST_LINK}
+        anchor = group[0]
+        repository.add_constraints(
+            session,
+            [
+                _constraint(ConstraintKind.MUST_LINK, anchor, rid, correction)
+                for rid in group[1:]
+                if repository.constraint_pair(anchor, rid) not in linked
+            ],
+        )
+    repository.move_links(session, other.id, keep.id)
+    for link_row in _links_of(session, group):
+        link_row.manual = True
+        link_row.evidence = {
+            "rule": "correction:merge",
+            "correction_id": str(correction.id),
+            "previous": link_row.evidence,
+            "rules_version": RULES_VERSION,
+        }
+        session.add(link_row)
+    other.status = PersonStatus.MERGED
+    other.merged_into_id = keep.id
+    other.updated_at = keep.updated_at = utcnow()
+    session.add_all([other, keep])
+    session.flush()
+    return keep
+
+
+def detach_record(
+    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: str
+) -> Person:
+    """Move one record of ``person_id`` into a new person of its own, and keep it apart from
+    the person's other records from now on (cannot-link corrections). Returns the new person."""
+    person = _active_or_raise(session, person_id)
+    links = repository.links_for_records(session, [source_record_id])
+    if source_record_id not in links or links[source_record_id][0] != person.id:
+        raise NotFoundError(f"record {source_record_id} is not linked to person {person_id}")
+    members = repository.members_of_persons(session, [person.id]).get(person.id, [])
+    others = [rid for rid in members if rid != source_record_id]
+    if not others:
+        raise ConflictError("the record is already the only record of its person")
+    fresh = Person()
+    session.add(fresh)
+    session.flush()
+    correction = repository.add_correction(
+        session,
+        PersonCorrection(
+            kind=CorrectionKind.DETACH,
+            person_id=person.id,
+            other_person_id=fresh.id,
+            source_record_id=source_record_id,
+            actor=actor,
+        ),
+    )
+    others_set = set(others)
+    existing = repository.constraints_touching(session, [source_record_id])
+    cut = [
+        c
+        for c in existing
+        if c.kind == ConstraintKind.MUST_LINK
+        and ({c.record_a, c.record_b} - {source_record_id}) <= others_set
+    ]
+    repository.delete_constraints(session, [c.id for c in cut])
+    already_apart = {
+        (c.record_a, c.record_b) for c in existing if c.kind == ConstraintKind.CANNOT_LINK
+    }
+    added: list[PersonConstraint] = [
+        _constraint(ConstraintKind.CANNOT_LINK, source_record_id, rid, correction)
+        for rid in others
+        if repository.constraint_pair(source_record_id, rid) not in already_apart
+    ]
+    # The records the detached one held together through must-links stay together.
+    held = sorted(
+        ({c.record_a for c in cut} | {c.record_b for c in cut}) - {source_record_id}, key=str
+    )
+    added += [_constraint(ConstraintKind.MUST_LINK, held[0], rid, correction) for rid in held[1:]]
+    repository.add_constraints(session, added)
+    repository.replace_links(
+        session,
+        [
+            _link_row(
+                source_record_id,
+                fresh.id,
+                {
+                    "rule": "correction:detach",
+                    "correction_id": str(correction.id),
+                    "rules_version": RULES_VERSION,
+                },
+                manual=True,
+            )
+        ],
+    )
+    repository.sync_record_persons(session, [source_record_id])
+    person.updated_at = utcnow()
+    session.add(person)
+    session.flush()
+    return fresh
+
+
+def _links_of(session: Session, record_ids: Sequence[uuid.UUID]) -> list[PersonLink]:
+    found: list[PersonLink] = []
+    for rid in record_ids:
+        row = session.get(PersonLink, rid)
+        if row is not None:
+            found.append(row)
+    return found
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def get_person_or_raise(session: Session, crypto: Crypto, person_id: uuid.UUID) -> PersonOut:
+    """A person with its source records (decrypted) and the evidence of each link."""
+    person = repository.get(session, person_id)
+    if person is None:
+        raise NotFoundError(f"person {person_id} not found")
+    records: list[PersonRecordOut] = []
+    for record, link_row in repository.records_of_person(session, person.id):
+        data = crypto.cipher.decrypt_json(
+            record.person, table="source_record", row_id=str(record.id), field="person"
+        )
+        records.append(
+            PersonRecordOut(
+                id=record.id,
+                source=record.source,
+                source_record_id=record.source_record_id,
+                recorded_on=record.recorded_on,
+                received_at=record.received_at,
+                person=v1.Person.model_validate(data),
+                link=LinkOut(
+                    manual=link_row.manual,
+                    rules_version=link_row.rules_version,
+                    linked_at=link_row.linked_at,
+                    evidence=link_row.evidence,
+                ),
+            )
+        )
+    return PersonOut(
+        id=person.id,
+        status=person.status,
+        merged_into_id=person.merged_into_id,
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+        records=records,
+    )
+
+
+def export_links(session: Session) -> Iterator[tuple[str, str, uuid.UUID | None]]:
+    """``(source, source_record_id, person_id)`` for every source record."""
+    return repository.iter_export(session)
+
+
+# -- for other domains -------------------------------------------------------------------------
+
+
+def _confident(pair_rule: str, result: Any) -> bool:
+    if pair_rule != "no-match":
+        return True
+    # A partial description (first name + phone or e-mail, no birth date) is enough to find
+    # a person when nothing contradicts it.
+    return bool(
+        not result.veto
+        and result.given is not None
+        and result.given >= PARTIAL
+        and (result.phone or result.email)
+        and result.birth != "different"
+        and (result.family is None or result.family >= 0.8)
+    )
+
+
+def resolve_person(session: Session, crypto: Crypto, person: v1.Person) -> uuid.UUID | None:
+    """The existing person matching ``person`` (possibly partial, e.g. a first name, a mobile
+    and a commune), or None when no person matches confidently or several do."""
+    query = features_from_person("query", person)
+    hasher = _Hasher(crypto)
+    values = {value: kind for kind, value in hasher.keys(query)}
+    holders: dict[str, list[uuid.UUID]] = {}
+    for value, rid in repository.key_hits(session, list(values)):
+        holders.setdefault(value, []).append(rid)
+    candidates = {
+        rid
+        for value, rids in holders.items()
+        if len(rids) <= MAX_BLOCK_SIZE.get(values[value], 50)
+        for rid in rids
+    }
+    if not candidates:
+        return None
+    links = repository.links_for_records(session, candidates)
+    features = _decrypt(crypto, repository.person_blobs(session, list(candidates)))
+    matched: set[uuid.UUID] = set()
+    conflicting: set[uuid.UUID] = set()
+    for rid, record in features.items():
+        if rid not in links:
+            continue
+        result = compare(query, record)
+        pid = links[rid][0]
+        if result.is_conflict:
+            conflicting.add(pid)
+        elif _confident(result.rule, result):
+            matched.add(pid)
+    matched -= conflicting
+    return next(iter(matched)) if len(matched) == 1 else None
+
+
+def create_person_for_record(
+    session: Session, crypto: Crypto, source_record_id: uuid.UUID
+) -> uuid.UUID:
+    """Link one stored source record as an import would, and return its person: an existing
+    person when the record matches one, else a new person."""
+    link_records(session, crypto, [source_record_id])
+    links = repository.links_for_records(session, [source_record_id])
+    if source_record_id not in links:
+        raise NotFoundError(f"source record {source_record_id} not found")
+    return links[source_record_id][0]
