@@ -31,6 +31,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import BaseJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import (
     Column,
@@ -95,6 +96,18 @@ class HubJobStore(SQLAlchemyJobStore):  # type: ignore[misc]
             )
 
 
+class HubScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler's background scheduler, except that it never looks for due jobs once it is
+    shutting down: APScheduler 3 does one last pass then, finds its executors closed and moves
+    the due jobs to their next run time, so a run would be lost instead of done at next start."""
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        wait_seconds: float | None = super()._process_jobs()
+        return wait_seconds
+
+
 # --- what the jobs run with -------------------------------------------------------------
 
 
@@ -149,6 +162,8 @@ class ScheduledJob:
     func_ref: str
     trigger: BaseTrigger
     name: str
+    first_run_now: bool = False
+    """When added or changed, run once right away instead of waiting for the trigger."""
 
 
 def configured_jobs(settings: Settings) -> list[ScheduledJob]:
@@ -195,14 +210,15 @@ def sync_jobs(scheduler: BackgroundScheduler, settings: Settings) -> SyncReport:
 
 
 def _add(scheduler: BackgroundScheduler, spec: ScheduledJob, *, replace: bool) -> None:
+    # Omitted, the next run time comes from the trigger (None would mean "paused").
+    first_run = {"next_run_time": utcnow()} if spec.first_run_now else {}
     scheduler.add_job(
         spec.func_ref,
         trigger=spec.trigger,
         id=spec.id,
         name=spec.name,
         replace_existing=replace,
-        # A new or changed job runs once right away, then on its trigger.
-        next_run_time=utcnow(),
+        **first_run,
     )
 
 
@@ -211,7 +227,7 @@ def _add(scheduler: BackgroundScheduler, spec: ScheduledJob, *, replace: bool) -
 
 def build_scheduler(engine: Engine, *, max_workers: int = 2) -> BackgroundScheduler:
     """A scheduler on the hub's job table (not started)."""
-    return BackgroundScheduler(
+    return HubScheduler(
         jobstores={"default": HubJobStore(engine)},
         executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
         job_defaults=dict(JOB_DEFAULTS),
@@ -393,18 +409,24 @@ def run_scheduler_process(
     stop: threading.Event,
     *,
     retry_lock_seconds: float = 30.0,
-    on_waiting: Callable[[], None] | None = None,
+    on_waiting: Callable[[str], None] | None = None,
     on_started: Callable[[RunningScheduler], None] | None = None,
 ) -> bool:
     """Body of ``hub scheduler run``: wait for the lock (a stand-by process takes over when
-    the active one ends), run jobs until ``stop`` is set. False when stopped before starting."""
-    waiting_reported = False
+    the active one ends) and for the migrations (the API process applies them at start), then
+    run jobs until ``stop`` is set. False when stopped before starting."""
+    reported: set[str] = set()
     while not stop.is_set():
-        running = start_scheduler(settings, engine)
+        try:
+            running = start_scheduler(settings, engine)
+        except SchedulerNotMigratedError as exc:
+            running, reason = None, str(exc)
+        else:
+            reason = "another process runs the jobs of this database"
         if running is None:
-            if on_waiting is not None and not waiting_reported:
-                on_waiting()
-            waiting_reported = True
+            if on_waiting is not None and reason not in reported:
+                on_waiting(reason)
+            reported.add(reason)
             stop.wait(retry_lock_seconds)
             continue
         if on_started is not None:

@@ -181,7 +181,8 @@ def run(
     ),
 ) -> None:
     """Run the background jobs until stopped (SIGTERM or Ctrl-C). One per deployment: a second
-    one waits on stand-by and takes over when the first stops."""
+    one waits on stand-by and takes over when the first stops; before the migrations are
+    applied it waits too."""
     settings = load_settings()
     configure_logging(settings.log_level)
     engine = engine_from_settings(settings)
@@ -196,8 +197,8 @@ def run(
         jobs = running.scheduler.get_jobs()
         typer.echo(f"Scheduler running with {len(jobs)} job(s); stop with Ctrl-C or SIGTERM.")
 
-    def _waiting() -> None:
-        typer.echo("Another process runs the jobs of this database; waiting on stand-by.")
+    def _waiting(reason: str) -> None:
+        typer.echo(f"Waiting: {reason}; checking again every {retry_lock_seconds:g} s.")
 
     try:
         run_scheduler_process(
@@ -208,8 +209,6 @@ def run(
             on_waiting=_waiting,
             on_started=_started,
         )
-    except SchedulerNotMigratedError as exc:
-        raise CliError(str(exc)) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

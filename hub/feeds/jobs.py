@@ -114,6 +114,8 @@ def scheduled_jobs(settings: Settings) -> list[ScheduledJob]:
             func_ref=IMILO_JOB_REF,
             trigger=IntervalTrigger(minutes=settings.imilo_feed_interval_minutes, timezone=UTC),
             name="Poll the Mission Locale (i-milo) feed",
+            # A newly configured feed is polled at once, not an interval later.
+            first_run_now=True,
         )
     ]
 

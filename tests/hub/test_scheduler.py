@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from hub import scheduler as scheduler_module
 from hub.app import create_app
 from hub.cli import app
 from hub.db import create_db_engine
+from hub.models_base import utcnow
 from hub.scheduler import (
     JobContext,
     JobInterruptedError,
+    ScheduledJob,
     SchedulerNotMigratedError,
     build_scheduler,
     job_context,
@@ -156,8 +161,8 @@ def test_scheduler_process_waits_for_the_lock_then_stops_on_signal(
     stop = threading.Event()
     events: list[str] = []
 
-    def on_waiting() -> None:
-        events.append("waiting")
+    def on_waiting(reason: str) -> None:
+        events.append(reason)
         holder.stop()  # the active process ends: the stand-by one takes over
 
     def on_started(_running: object) -> None:
@@ -172,7 +177,7 @@ def test_scheduler_process_waits_for_the_lock_then_stops_on_signal(
         on_waiting=on_waiting,
         on_started=on_started,
     )
-    assert events == ["waiting", "started"]
+    assert events == ["another process runs the jobs of this database", "started"]
 
 
 def test_a_stopping_scheduler_interrupts_a_job_waiting_to_retry(
@@ -183,3 +188,54 @@ def test_a_stopping_scheduler_interrupts_a_job_waiting_to_retry(
     context.stopping.set()
     with pytest.raises(JobInterruptedError):
         context.sleep(30)
+
+
+def test_scheduler_process_waits_for_the_migrations(tmp_path: Path, settings: Settings) -> None:
+    bare = create_db_engine(f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+    stop = threading.Event()
+    reasons: list[str] = []
+
+    def on_waiting(reason: str) -> None:
+        reasons.append(reason)
+        stop.set()
+
+    assert not run_scheduler_process(
+        settings, bare, stop, retry_lock_seconds=0.01, on_waiting=on_waiting
+    )
+    assert reasons == ["table 'apscheduler_jobs' is missing; run `hub db upgrade` first"]
+    bare.dispose()
+
+
+def test_sync_follows_the_triggers_and_leaves_foreign_jobs(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_sample_job(engine, job_id="foreign")  # not a hub.* function: sync leaves it alone
+    specs = [
+        ScheduledJob(
+            id="every-5",
+            func_ref="tests.hub.test_scheduler:record_run",
+            trigger=IntervalTrigger(minutes=5, timezone=UTC),
+            name="Every five minutes",
+        ),
+        ScheduledJob(
+            id="at-once",
+            func_ref="tests.hub.test_scheduler:record_run",
+            trigger=IntervalTrigger(hours=1, timezone=UTC),
+            name="Hourly, first run at once",
+            first_run_now=True,
+        ),
+    ]
+    monkeypatch.setattr(scheduler_module, "configured_jobs", lambda _settings: specs)
+    before = utcnow()
+    running = start_scheduler(settings, engine, paused=True)
+    assert running is not None
+    running.stop()
+
+    assert set(running.sync.added) == {"every-5", "at-once"}
+    jobs = {job.id: job for job in list_jobs(engine)}
+    assert set(jobs) == {"foreign", "every-5", "at-once"}
+    every_5, at_once = jobs["every-5"].next_run_at, jobs["at-once"].next_run_at
+    assert every_5 is not None
+    assert at_once is not None
+    assert timedelta(minutes=4) < every_5 - before <= timedelta(minutes=5, seconds=5)
+    assert at_once - before < timedelta(seconds=5)

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from hub.cli import app
 from hub.feeds.jobs import IMILO_JOB_ID, IMILO_JOB_REF
+from hub.models_base import utcnow
 from hub.scheduler import RunningScheduler, list_jobs, start_scheduler
 from hub.settings import Settings
 from tests.hub.feeds.fake_feed import API_KEY, BASE, FakeFeed, event
@@ -35,6 +36,7 @@ def test_the_poll_job_follows_the_settings(
     assert stored.func_ref == IMILO_JOB_REF
     assert stored.trigger == "interval[0:15:00]"
     assert stored.next_run_at is not None
+    assert stored.next_run_at <= utcnow()  # a newly configured feed is polled at once
 
     kept = _sync(feed_settings, engine)
     assert IMILO_JOB_ID in kept.sync.kept
