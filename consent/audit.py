@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from consent.models import AuditChainHead, AuditEvent
@@ -75,22 +76,29 @@ def _opt(value: uuid.UUID | None) -> str | None:
 def _advance_head(session: Session, step: int = 1) -> AuditChainHead:
     """Take the head's lock by moving its sequence number ``step`` ahead (an update, so the
     lock is taken before anything is read); create the head on an empty log."""
-    result = session.execute(
-        update(AuditChainHead)
-        .where(col(AuditChainHead.id) == _HEAD_ID)
-        .values(last_seq=col(AuditChainHead.last_seq) + step)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) == 0:
+    for _attempt in range(2):
+        result = session.execute(
+            update(AuditChainHead)
+            .where(col(AuditChainHead.id) == _HEAD_ID)
+            .values(last_seq=col(AuditChainHead.last_seq) + step)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            existing = session.get(AuditChainHead, _HEAD_ID, populate_existing=True)
+            assert existing is not None
+            return existing
         head = AuditChainHead(
             id=_HEAD_ID, last_seq=step, last_hash=GENESIS, anchor_seq=1, anchor_hash=GENESIS
         )
-        session.add(head)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(head)
+        except IntegrityError:
+            # Another transaction created the head first (the very first entries): its row
+            # is committed now, so the update finds it.
+            continue
         return head
-    existing = session.get(AuditChainHead, _HEAD_ID, populate_existing=True)
-    assert existing is not None
-    return existing
+    raise RuntimeError("the audit chain head could not be created")
 
 
 def record(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import text, update
+from sqlalchemy import Engine, text, update
 from sqlmodel import Session, col
 
 from consent import audit
 from consent.audit import Actor
 from consent.models import AuditEvent
 from consent.vocabulary import AuditAction
+from hub.db import unit_of_work
 from tests.consent.conftest import NOW
 
 ACTOR = Actor(client_id="worker-app")
@@ -112,3 +114,22 @@ def test_no_personal_value_is_logged(session: Session) -> None:
     )
     values = [str(v) for v in entry.model_dump().values()]
     assert not any("@" in v for v in values)
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine) -> None:
+    """Writers in parallel transactions queue on the head row: no fork, no duplicate seq."""
+
+    def append(n: int) -> None:
+        for _ in range(n):
+            with unit_of_work(engine) as session:
+                audit.record(session, actor=ACTOR, action=AuditAction.READ, person_id=uuid.uuid4())
+
+    threads = [threading.Thread(target=append, args=(5,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(engine) as session:
+        report = audit.verify_chain(session)
+    assert report.ok, report.first_break
+    assert report.checked == 20
