@@ -11,8 +11,8 @@ from sqlmodel import Session
 from consent.access import may_manage_person
 from consent.audit import Actor
 from consent.vocabulary import Channel
-from hub.auth.dependencies import Caller, require_scopes
-from hub.errors import ForbiddenError, NotFoundError
+from hub.auth.dependencies import Caller, not_found, require_scopes
+from hub.errors import ForbiddenError
 
 CONSENTS_WRITE = "consents:write"
 GDPR_ADMIN = "gdpr:admin"
@@ -56,5 +56,4 @@ def check_person_access(
     if caller.organisation_id is None or not may_manage_person(
         session, caller.organisation_id, person_id
     ):
-        # Worded as hub.auth's not_found: another organisation's person looks missing.
-        raise NotFoundError(f"no {what} {object_id if object_id is not None else person_id}")
+        raise not_found(what, object_id if object_id is not None else person_id)

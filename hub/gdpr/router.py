@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from sqlmodel import Session
 
 from consent import audit, erasure, exports, receipts, registry, retention, rights
 from consent.register import build_register, render_markdown
@@ -26,6 +27,7 @@ from consent.schemas import (
     RightsRequestPublic,
 )
 from consent.vocabulary import AuditAction, FlagStatus, RequestStatus, RightsRequestKind
+from hub.auth.dependencies import Caller
 from hub.dependencies import CryptoDep, SessionDep, SettingsDep
 from hub.errors import ForbiddenError, UnprocessableError
 from hub.gdpr.dependencies import (
@@ -92,14 +94,7 @@ def get_consent(
 ) -> ConsentPublic:
     consent = registry.get_grant_or_raise(session, consent_id)
     check_person_access(session, caller, consent.person_id, what="consent", object_id=consent_id)
-    audit.record(
-        session,
-        actor=actor_of(caller),
-        action=AuditAction.READ,
-        person_id=consent.person_id,
-        fields=registry.CONSENT_FIELDS,
-        reference=str(consent_id),
-    )
+    _audit_read(session, caller, consent.person_id, registry.CONSENT_FIELDS, consent_id)
     return registry.get_view(session, crypto, consent_id, utcnow())
 
 
@@ -112,7 +107,25 @@ def _receipt(
 ) -> ConsentReceipt:
     consent = registry.get_grant_or_raise(session, consent_id)
     check_person_access(session, caller, consent.person_id, what="consent", object_id=consent_id)
+    _audit_read(session, caller, consent.person_id, ("consent_receipt",), consent_id)
     return receipts.build_receipt(session, crypto, settings, consent_id, utcnow())
+
+
+def _audit_read(
+    session: Session,
+    caller: Caller,
+    person_id: uuid.UUID,
+    fields: tuple[str, ...],
+    reference: uuid.UUID | None = None,
+) -> None:
+    audit.record(
+        session,
+        actor=actor_of(caller),
+        action=AuditAction.READ,
+        person_id=person_id,
+        fields=fields,
+        reference=str(reference) if reference else None,
+    )
 
 
 @consents_router.get(
@@ -173,16 +186,21 @@ def list_requests(
     overdue: bool = False,
     person_id: uuid.UUID | None = None,
 ) -> list[RightsRequestPublic]:
-    return rights.list_requests(
+    requests = rights.list_requests(
         session, crypto, status=request_status, overdue=overdue, person_id=person_id
     )
+    for request in requests:
+        _audit_read(session, caller, request.person_id, ("rights_request",), request.id)
+    return requests
 
 
 @gdpr_router.get("/requests/{request_id}", summary="One rights request")
 def get_request(
     request_id: uuid.UUID, caller: DpoCaller, session: SessionDep, crypto: CryptoDep
 ) -> RightsRequestPublic:
-    return rights.view(session, crypto, rights.get_or_raise(session, request_id), utcnow())
+    request = rights.get_or_raise(session, request_id)
+    _audit_read(session, caller, request.person_id, ("rights_request",), request.id)
+    return rights.view(session, crypto, request, utcnow())
 
 
 @gdpr_router.post("/requests/{request_id}/extend", summary="Extend the deadline (Art. 12(3))")
