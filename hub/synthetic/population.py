@@ -93,7 +93,13 @@ class _Identities:
 
     def mobile(self) -> str:
         while True:
-            number = f"0{self._rng.choice('67')}{self._rng.randrange(10**8):08d}"
+            # Metropolitan mobiles: 06 (but not the overseas 0639, 069x) and 073 to 078.
+            if self._rng.random() < 0.6:
+                number = f"06{self._rng.randrange(10**8):08d}"
+                if number[2:4] in {"39", "90", "91", "92", "93", "94", "95", "96", "97"}:
+                    continue
+            else:
+                number = f"07{self._rng.randrange(3, 9)}{self._rng.randrange(10**7):07d}"
             if number not in self._phones:
                 self._phones.add(number)
                 return number
