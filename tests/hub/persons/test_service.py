@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-import hub.persons.service as persons_service
+import hub.persons.service.linking as persons_service
 from hub.crypto import Crypto, build_crypto
 from hub.db import unit_of_work
 from hub.errors import ConflictError, NotFoundError

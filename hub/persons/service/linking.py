@@ -1,5 +1,4 @@
-"""Identity resolution over the stored records: incremental linking after each import, full
-re-linking, manual corrections, person views and export. Services never commit.
+"""Linking stored records to persons: incrementally after each import, or all over again.
 
 Pseudonymised matching: the blocking / deterministic keys of every record are stored only as
 blind indexes (``crypto.blind.index("person-match:<kind>", value)``). Linking a batch of
@@ -11,14 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from hub.crypto import Crypto
-from hub.errors import ConflictError, NotFoundError
 from hub.models_base import new_id, utcnow
 from hub.persons import repository
 from hub.persons.matching import (
@@ -27,24 +25,11 @@ from hub.persons.matching import (
     FeatureRecord,
     LinkStats,
     blocking_keys,
-    compare,
     features_from_json,
-    features_from_person,
     link,
 )
-from hub.persons.matching.compare import PARTIAL
 from hub.persons.matching.engine import no_gc_pauses
-from hub.persons.models import (
-    ConstraintKind,
-    CorrectionKind,
-    Person,
-    PersonConstraint,
-    PersonCorrection,
-    PersonLink,
-    PersonStatus,
-)
-from hub.persons.schemas import LinkOut, PersonOut, PersonRecordOut
-from schemas import v1
+from hub.persons.models import ConstraintKind, Person, PersonStatus
 
 KEY_PURPOSE = "person-match:{kind}"
 
@@ -443,275 +428,3 @@ def _relink_all(session: Session, crypto: Crypto, progress: Progress | None) -> 
     repository.set_status(session, retired, PersonStatus.RETIRED)
     outcome.retired_persons = len(retired)
     return outcome
-
-
-# -- corrections -----------------------------------------------------------------------------
-
-
-def _active_or_raise(session: Session, person_id: uuid.UUID) -> Person:
-    person = repository.get(session, person_id)
-    if person is None:
-        raise NotFoundError(f"person {person_id} not found")
-    if person.status != PersonStatus.ACTIVE:
-        raise ConflictError(
-            f"person {person_id} is {person.status}"
-            + (f" into {person.merged_into_id}" if person.merged_into_id else ""),
-            extra={"status": str(person.status), "merged_into_id": str(person.merged_into_id)},
-        )
-    return person
-
-
-def _constraint(
-    kind: ConstraintKind, a: uuid.UUID, b: uuid.UUID, correction: PersonCorrection
-) -> PersonConstraint:
-    first, second = repository.constraint_pair(a, b)
-    return PersonConstraint(kind=kind, record_a=first, record_b=second, correction_id=correction.id)
-
-
-def merge_persons(
-    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: str
-) -> Person:
-    """Merge ``other_person_id`` into ``person_id``: every record of both is one person from now
-    on, whatever later imports and re-linking find (a must-link correction)."""
-    if person_id == other_person_id:
-        raise ConflictError("a person cannot be merged with itself")
-    keep = _active_or_raise(session, person_id)
-    other = _active_or_raise(session, other_person_id)
-    members = repository.members_of_persons(session, [keep.id, other.id])
-    kept, absorbed = members.get(keep.id, []), members.get(other.id, [])
-    correction = repository.add_correction(
-        session,
-        PersonCorrection(
-            kind=CorrectionKind.MERGE, person_id=keep.id, other_person_id=other.id, actor=actor
-        ),
-    )
-    group = kept + absorbed
-    existing = repository.constraints_touching(session, group)
-    absorbed_set, kept_set = set(absorbed), set(kept)
-    repository.delete_constraints(
-        session,
-        [
-            c.id
-            for c in existing
-            if c.kind == ConstraintKind.CANNOT_LINK
-            and (
-                (c.record_a in kept_set and c.record_b in absorbed_set)
-                or (c.record_a in absorbed_set and c.record_b in kept_set)
-            )
-        ],
-    )
-    if len(group) > 1:
-        linked = {(c.record_a, c.record_b) for c in existing if c.kind == ConstraintKind.MUST_LINK}
-        anchor = group[0]
-        repository.add_constraints(
-            session,
-            [
-                _constraint(ConstraintKind.MUST_LINK, anchor, rid, correction)
-                for rid in group[1:]
-                if repository.constraint_pair(anchor, rid) not in linked
-            ],
-        )
-    repository.move_links(session, other.id, keep.id)
-    for link_row in _links_of(session, group):
-        link_row.manual = True
-        link_row.evidence = {
-            "rule": "correction:merge",
-            "correction_id": str(correction.id),
-            "previous": link_row.evidence,
-            "rules_version": RULES_VERSION,
-        }
-        session.add(link_row)
-    other.status = PersonStatus.MERGED
-    other.merged_into_id = keep.id
-    other.updated_at = keep.updated_at = utcnow()
-    session.add_all([other, keep])
-    session.flush()
-    return keep
-
-
-def detach_record(
-    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: str
-) -> Person:
-    """Move one record of ``person_id`` into a new person of its own, and keep it apart from
-    the person's other records from now on (cannot-link corrections). Returns the new person."""
-    person = _active_or_raise(session, person_id)
-    links = repository.links_for_records(session, [source_record_id])
-    if source_record_id not in links or links[source_record_id][0] != person.id:
-        raise NotFoundError(f"record {source_record_id} is not linked to person {person_id}")
-    members = repository.members_of_persons(session, [person.id]).get(person.id, [])
-    others = [rid for rid in members if rid != source_record_id]
-    if not others:
-        raise ConflictError("the record is already the only record of its person")
-    fresh = Person()
-    session.add(fresh)
-    session.flush()
-    correction = repository.add_correction(
-        session,
-        PersonCorrection(
-            kind=CorrectionKind.DETACH,
-            person_id=person.id,
-            other_person_id=fresh.id,
-            source_record_id=source_record_id,
-            actor=actor,
-        ),
-    )
-    others_set = set(others)
-    existing = repository.constraints_touching(session, [source_record_id])
-    cut = [
-        c
-        for c in existing
-        if c.kind == ConstraintKind.MUST_LINK
-        and ({c.record_a, c.record_b} - {source_record_id}) <= others_set
-    ]
-    repository.delete_constraints(session, [c.id for c in cut])
-    already_apart = {
-        (c.record_a, c.record_b) for c in existing if c.kind == ConstraintKind.CANNOT_LINK
-    }
-    added: list[PersonConstraint] = [
-        _constraint(ConstraintKind.CANNOT_LINK, source_record_id, rid, correction)
-        for rid in others
-        if repository.constraint_pair(source_record_id, rid) not in already_apart
-    ]
-    # The records the detached one held together through must-links stay together.
-    held = sorted(
-        ({c.record_a for c in cut} | {c.record_b for c in cut}) - {source_record_id}, key=str
-    )
-    added += [_constraint(ConstraintKind.MUST_LINK, held[0], rid, correction) for rid in held[1:]]
-    repository.add_constraints(session, added)
-    repository.replace_links(
-        session,
-        [
-            _link_row(
-                source_record_id,
-                fresh.id,
-                {
-                    "rule": "correction:detach",
-                    "correction_id": str(correction.id),
-                    "rules_version": RULES_VERSION,
-                },
-                manual=True,
-            )
-        ],
-    )
-    repository.sync_record_persons(session, [source_record_id])
-    person.updated_at = utcnow()
-    session.add(person)
-    session.flush()
-    return fresh
-
-
-def _links_of(session: Session, record_ids: Sequence[uuid.UUID]) -> list[PersonLink]:
-    found: list[PersonLink] = []
-    for rid in record_ids:
-        row = session.get(PersonLink, rid)
-        if row is not None:
-            found.append(row)
-    return found
-
-
-# -- reading -----------------------------------------------------------------------------------
-
-
-def get_person_or_raise(session: Session, crypto: Crypto, person_id: uuid.UUID) -> PersonOut:
-    """A person with its source records (decrypted) and the evidence of each link."""
-    person = repository.get(session, person_id)
-    if person is None:
-        raise NotFoundError(f"person {person_id} not found")
-    records: list[PersonRecordOut] = []
-    for record, link_row in repository.records_of_person(session, person.id):
-        data = crypto.cipher.decrypt_json(
-            record.person, table="source_record", row_id=str(record.id), field="person"
-        )
-        records.append(
-            PersonRecordOut(
-                id=record.id,
-                source=record.source,
-                source_record_id=record.source_record_id,
-                recorded_on=record.recorded_on,
-                received_at=record.received_at,
-                person=v1.Person.model_validate(data),
-                link=LinkOut(
-                    manual=link_row.manual,
-                    rules_version=link_row.rules_version,
-                    linked_at=link_row.linked_at,
-                    evidence=link_row.evidence,
-                ),
-            )
-        )
-    return PersonOut(
-        id=person.id,
-        status=person.status,
-        merged_into_id=person.merged_into_id,
-        created_at=person.created_at,
-        updated_at=person.updated_at,
-        records=records,
-    )
-
-
-def export_links(session: Session) -> Iterator[tuple[str, str, uuid.UUID | None]]:
-    """``(source, source_record_id, person_id)`` for every source record."""
-    return repository.iter_export(session)
-
-
-# -- for other domains -------------------------------------------------------------------------
-
-
-def _confident(pair_rule: str, result: Any) -> bool:
-    if pair_rule != "no-match":
-        return True
-    # A partial description (first name + phone or e-mail, no birth date) is enough to find
-    # a person when nothing contradicts it.
-    return bool(
-        not result.veto
-        and result.given is not None
-        and result.given >= PARTIAL
-        and (result.phone or result.email)
-        and result.birth != "different"
-        and (result.family is None or result.family >= 0.8)
-    )
-
-
-def resolve_person(session: Session, crypto: Crypto, person: v1.Person) -> uuid.UUID | None:
-    """The existing person matching ``person`` (possibly partial, e.g. a first name, a mobile
-    and a commune), or None when no person matches confidently or several do."""
-    query = features_from_person("query", person)
-    hasher = _Hasher(crypto)
-    values = {value: kind for kind, value in hasher.keys(query)}
-    holders: dict[str, list[uuid.UUID]] = {}
-    for value, rid in repository.key_hits(session, list(values)):
-        holders.setdefault(value, []).append(rid)
-    candidates = {
-        rid
-        for value, rids in holders.items()
-        if len(rids) <= MAX_BLOCK_SIZE.get(values[value], 50)
-        for rid in rids
-    }
-    if not candidates:
-        return None
-    links = repository.links_for_records(session, candidates)
-    features = _decrypt(crypto, repository.person_blobs(session, list(candidates)))
-    matched: set[uuid.UUID] = set()
-    conflicting: set[uuid.UUID] = set()
-    for rid, record in features.items():
-        if rid not in links:
-            continue
-        result = compare(query, record)
-        pid = links[rid][0]
-        if result.is_conflict:
-            conflicting.add(pid)
-        elif _confident(result.rule, result):
-            matched.add(pid)
-    matched -= conflicting
-    return next(iter(matched)) if len(matched) == 1 else None
-
-
-def create_person_for_record(
-    session: Session, crypto: Crypto, source_record_id: uuid.UUID
-) -> uuid.UUID:
-    """Link one stored source record as an import would, and return its person: an existing
-    person when the record matches one, else a new person."""
-    link_records(session, crypto, [source_record_id])
-    links = repository.links_for_records(session, [source_record_id])
-    if source_record_id not in links:
-        raise NotFoundError(f"source record {source_record_id} not found")
-    return links[source_record_id][0]
