@@ -45,6 +45,9 @@ lock: ## Re-resolve dependencies from pyproject.toml into constraints.txt
 	  .lock-venv/bin/python -m pip freeze --all --exclude invisibles-hub ) > constraints.txt
 	rm -rf .lock-venv build
 
+bench-import: $(STAMP) ## Import benchmark: ROWS (100000) synthetic rows per source, SQLite (+ PostgreSQL with HUB_TEST_DATABASE_URL)
+	$(BIN)/python -m bench.bench_import --rows $(or $(ROWS),100000)
+
 bench-linkage: $(STAMP) ## Identity resolution benchmark at 1k, 10k, 100k persons (README, "Identity resolution")
 	$(BIN)/python -m bench.bench_linkage
 

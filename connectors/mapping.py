@@ -32,7 +32,7 @@ from connectors.normalise import (
     strip_controls,
 )
 from schemas.territory import CommuneResolver, normalise_postal_code
-from schemas.v1 import Address, Dispositif, FollowUp, Person, RecordFlag, Sex, SourceRecord
+from schemas.v1 import Dispositif, Person, RecordFlag, Sex, SourceRecord
 
 __all__ = ["MAX_PUBLIC_AGE", "MIN_PUBLIC_AGE", "RowMapper"]
 
@@ -317,8 +317,8 @@ class RowMapper:
         postal_code: str | None,
         town: str | None,
         insee_column: str | None = None,
-    ) -> Address | None:
-        """The address, its commune resolved to a current INSEE code, with territory flags."""
+    ) -> dict[str, str | None] | None:
+        """The address (validated with the person), its commune resolved to a current INSEE code, with territory flags."""
         resolver = CommuneResolver.default()
         insee: str | None = None
         if insee_column is not None and self.cell(insee_column) is not None:
@@ -335,7 +335,7 @@ class RowMapper:
             self.flag(RecordFlag.OUTSIDE_M2A)
         if street is None and postal_code is None and town is None and insee is None:
             return None
-        return Address(street=street, postal_code=postal_code, town=town, commune_insee=insee)
+        return {"street": street, "postal_code": postal_code, "town": town, "commune_insee": insee}
 
     def _insee_code(self, column: str, resolver: CommuneResolver) -> str | None:
         value = (self.cell(column) or "").replace(" ", "").upper()
@@ -364,7 +364,7 @@ class RowMapper:
         """The row's result: a validated record, or a quarantine with every fatal reason."""
         if not self.fatal and record_id is not None:
             try:
-                built = Person(**person)
+                built = Person.model_validate(person)
             except ValidationError as exc:
                 self.fatal.append(RowError(self.row, _location(exc), "invalid value"))
             else:
@@ -395,16 +395,19 @@ class RowMapper:
             if not MIN_PUBLIC_AGE <= age <= MAX_PUBLIC_AGE:
                 self.flag(RecordFlag.OUT_OF_PUBLIC_AGE)
         try:
-            record = SourceRecord(
-                source=self.source,
-                source_record_id=record_id,
-                received_at=self.received_at,
-                recorded_on=recorded_on,
-                person=person,
-                needs=needs,
-                follow_up=FollowUp(**follow_up),
-                flags=self.flags,
-                attributes=self.attributes,
+            # One validation for the record and its follow-up; the person is already valid.
+            record = SourceRecord.model_validate(
+                {
+                    "source": self.source,
+                    "source_record_id": record_id,
+                    "received_at": self.received_at,
+                    "recorded_on": recorded_on,
+                    "person": person,
+                    "needs": needs,
+                    "follow_up": follow_up,
+                    "flags": self.flags,
+                    "attributes": self.attributes,
+                }
             )
         except ValidationError as exc:
             self.fatal.append(RowError(self.row, _location(exc), "invalid value"))

@@ -51,20 +51,25 @@ def is_formula(text: str) -> bool:
     return bool(_FORMULA_START.match(text))
 
 
+_SPECIAL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
+
+
 def strip_controls(text: str) -> str:
     """``text`` in NFC, without control characters, odd spaces made plain, trimmed.
 
     Line breaks inside a cell (quoted newlines of an address) are kept as ``\\n``; every other
     run of spaces becomes one space.
     """
-    if text.isascii() and text.isprintable():
-        # Fast path: most cells are plain ASCII words.
-        return _MULTI_SPACES.sub(" ", text).strip()
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub("", text)
-    text = _ODD_SPACES.sub(" ", text)
-    text = _LINE_BREAKS.sub("\n", text)
-    return _MULTI_SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if _SPECIAL.search(text) is not None:
+        text = _CONTROL.sub("", text)
+        text = _ODD_SPACES.sub(" ", text)
+        text = _LINE_BREAKS.sub("\n", text)
+    text = text.strip()
+    return _MULTI_SPACES.sub(" ", text) if "  " in text else text
 
 
 def neutralise_formula(text: str) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+import hub.organisations.models  # noqa: F401  (import_run.organisation_id refers to its table)
 from hub.crypto.registry import EncryptedTable, register_encrypted
 from hub.models_base import UTCDateTime, new_id, utcnow
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
-import json
 import uuid
 from collections.abc import Iterator
 
@@ -121,12 +121,8 @@ def test_fingerprint_is_a_keyed_index_not_a_plain_hash(engine: Engine, crypto: C
         received_at=RECEIVED_AT,
     ).record
     assert record is not None
-    canonical = json.dumps(
-        record.model_dump(mode="json", exclude={"received_at"}),
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
+    canonical = service.canonical_text(record)
+    assert '"received_at"' not in canonical
     assert row.fingerprint == crypto.blind.index(service.FINGERPRINT_PURPOSE, canonical)
     assert row.fingerprint != hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -352,3 +348,35 @@ def test_row_errors_are_public_shapes() -> None:
     public = service._public(RowError(3, "x" * 300, "reason"))
     assert public.column is not None
     assert len(public.column) == 200
+
+
+def test_the_garbage_collector_is_paused_only_during_the_import(
+    engine: Engine, crypto: Crypto
+) -> None:
+    states: list[bool] = []
+
+    def watching() -> Iterator[RowResult]:
+        states.append(gc.isenabled())
+        yield map_row({"ID_ELEVE_LISTE": "L-1", "NOM": "X"}, row=1, received_at=RECEIVED_AT)
+        raise RuntimeError("killed")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), unit_of_work(engine) as session:
+        run_import(
+            session,
+            crypto,
+            source="decrocheurs",
+            rows=watching(),
+            file_name="x.csv",
+            file_sha256="0" * 64,
+            actor="test",
+            organisation_id=None,
+        )
+    assert states == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _import(engine, crypto, decrocheurs_file(campaign(2)))
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
