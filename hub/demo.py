@@ -14,6 +14,7 @@ import typer
 from sqlmodel import Session
 
 from hub.auth.client_secrets import generate_secret, verify_secret
+from hub.directory.service import seed_demo_directory
 from hub.organisations import repository as organisations_repository
 from hub.organisations import service as organisations_service
 from hub.organisations.models import Organisation, OrganisationKind
@@ -130,6 +131,7 @@ def seed_demo(session: Session, settings: Settings) -> DemoSummary:
             "client_id": demo_client.client_id,
             "client_secret": demo_client.client_secret,
         }
+    summary.notes.append(seed_demo_directory(session))
     # Written before the caller commits: at worst the file names a client that a failed
     # commit did not keep, and the next run creates it with these very credentials.
     _save_demo_credentials(credentials_path, credentials)

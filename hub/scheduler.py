@@ -170,8 +170,9 @@ def configured_jobs(settings: Settings) -> list[ScheduledJob]:
     """Every job the hub should run with these settings (one line per domain)."""
     from hub.feeds.jobs import scheduled_jobs as feed_jobs
     from hub.gdpr.jobs import scheduled_jobs as gdpr_jobs
+    from hub.referrals.jobs import scheduled_jobs as referral_jobs
 
-    return [*feed_jobs(settings), *gdpr_jobs(settings)]
+    return [*feed_jobs(settings), *gdpr_jobs(settings), *referral_jobs(settings)]
 
 
 @dataclass(frozen=True)

@@ -276,3 +276,16 @@ def search(
     matching = [(s, o) for s, o in rows if _matches(s, filters)]
     page = matching[offset : offset + limit]
     return [to_public(s, o) for s, o in page], len(matching)
+
+
+DEMO_SERVICES_FILE = Path(__file__).with_name("demo_services.json")
+"""Synthetic services of the demo (``hub serve --demo``)."""
+
+
+def seed_demo_directory(session: Session) -> str:
+    """Load the demo services (idempotent); a one-line note for the demo summary."""
+    summary = import_services(session, read_services_file(DEMO_SERVICES_FILE))
+    return (
+        f"Demo directory: {summary.created} service(s) created, "
+        f"{summary.updated + summary.unchanged} already present."
+    )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 
 from hub.cli.base import CliError, load_settings
+from hub.crypto import build_crypto
 from hub.db import engine_from_settings, unit_of_work
-from hub.referrals import service
+from hub.referrals import imports, service
+from hub.referrals.context import RoutingContext
 from hub.referrals.rules import RoutingRulesError, load_rules
 
 referrals_app = typer.Typer(help="Routing rules and referrals.", no_args_is_help=True)
@@ -59,3 +62,37 @@ def flag_overdue() -> None:
     finally:
         engine.dispose()
     typer.echo(f"{flagged} referral(s) newly flagged overdue; both parties notified.")
+
+
+@referrals_app.command("route-pending")
+def route_pending(
+    batch: int = typer.Option(500, min=1, max=10_000, help="Records per transaction."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Route the imported records not yet considered (what the 5-minute job does)."""
+    settings = load_settings()
+    try:
+        context = RoutingContext.from_settings(settings)
+    except RoutingRulesError as exc:
+        raise CliError(str(exc)) from exc
+    engine = engine_from_settings(settings)
+    crypto = build_crypto(settings, engine)
+    total = imports.RoutingSummary()
+    try:
+        while True:
+            with unit_of_work(engine) as session:
+                summary = imports.route_pending(session, crypto, context, limit=batch)
+            total.add(summary)
+            if summary.considered < batch:
+                break
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(asdict(total)))
+        return
+    typer.echo(
+        f"{total.considered} record(s) considered: {total.referred} referred "
+        f"({total.awaiting_consent} awaiting consent), {total.already_referred} already "
+        f"referred, {total.held} held, {total.unrouted} unrouted; {total.released} waiting "
+        "match(es) released."
+    )

@@ -121,8 +121,29 @@ def create(
         raise UnprocessableError(
             "the person needs something that identifies them: a name, an INE, a phone or an e-mail"
         )
-    person_id, _ = identity.link_person(session, crypto, person)
-    known = identity.known_to_mission_locale(session, person_id)
+    referral_id = new_id()
+    person_id = identity.link_person(
+        session,
+        crypto,
+        person,
+        referral_id=referral_id,
+        needs=list(body.needs),
+        organisation_id=caller.organisation_id,
+        client_id=caller.client_id,
+        now=now,
+    )
+    known = identity.known_facts(session, crypto, person_id)
+    routing_person, notes = identity.complete(person, known)
+    decision = decide_routing(
+        session,
+        context,
+        person=routing_person,
+        needs=list(body.needs),
+        source=body.source,
+        known_to_mission_locale=known.known_to_mission_locale,
+        now=now,
+    )
+    decision.notes[:0] = notes
     referral = open_referral(
         session,
         crypto,
@@ -135,8 +156,10 @@ def create(
         sender_organisation_id=caller.organisation_id,
         sender_client_id=caller.client_id,
         source_record_id=None,
-        known_to_mission_locale=known,
+        known_to_mission_locale=known.known_to_mission_locale,
         now=now,
+        referral_id=referral_id,
+        decision=decision,
     )
     consent_refs = _record_consents(session, crypto, caller, referral, body.consent, now)
     open_match(session, referral, actor=release.actor_of(caller), now=now)
@@ -158,6 +181,28 @@ def create(
     return stored
 
 
+def decide_routing(
+    session: Session,
+    context: RoutingContext,
+    *,
+    person: Person,
+    needs: list[str],
+    source: ReferralSource,
+    known_to_mission_locale: bool | None,
+    now: datetime,
+) -> routing.Decision:
+    """Where the rules send this young person today, explained."""
+    routing_facts = facts.facts_for(
+        person,
+        source=source.value,
+        needs=needs,
+        on=now.date(),
+        context=context,
+        known_to_mission_locale=known_to_mission_locale,
+    )
+    return routing.decide(context.rules, routing_facts, facts.candidates(session))
+
+
 def open_referral(
     session: Session,
     crypto: Crypto,
@@ -173,24 +218,28 @@ def open_referral(
     source_record_id: uuid.UUID | None,
     known_to_mission_locale: bool | None,
     now: datetime,
+    decision: routing.Decision | None = None,
+    referral_id: uuid.UUID | None = None,
 ) -> Referral:
-    """Route and store a referral in ``requested`` (its match is opened separately)."""
-    routing_facts = facts.facts_for(
-        person,
-        source=source.value,
-        needs=needs,
-        on=now.date(),
-        context=context,
-        known_to_mission_locale=known_to_mission_locale,
-    )
-    decision = routing.decide(context.rules, routing_facts, facts.candidates(session))
+    """Route (unless ``decision`` is given) and store a referral in ``requested``; its match
+    is opened separately (:func:`open_match`)."""
+    if decision is None:
+        decision = decide_routing(
+            session,
+            context,
+            person=person,
+            needs=needs,
+            source=source,
+            known_to_mission_locale=known_to_mission_locale,
+            now=now,
+        )
     if decision.held:
         state = RoutingState.HELD
     elif decision.routed:
         state = RoutingState.ROUTED  # until the release check says otherwise
     else:
         state = RoutingState.UNROUTED
-    referral_id = new_id()
+    referral_id = referral_id or new_id()
     referral = Referral(
         id=referral_id,
         person_id=person_id,

@@ -36,9 +36,15 @@ class Referral(SQLModel, table=True):
     __tablename__ = "referral"
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    person_id: uuid.UUID = Field(sa_column=Column(Uuid(), nullable=False, index=True))
+    person_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("person.id"), nullable=False, index=True)
+    )
     source: str = Field(sa_column=Column(String(32), nullable=False))
-    source_record_id: uuid.UUID | None = Field(default=None, sa_column=Column(Uuid(), unique=True))
+    source_record_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(ForeignKey("source_record.id", ondelete="SET NULL"), unique=True),
+    )
+    """The imported record the referral came from (None for referrals sent to the API)."""
     sender_organisation_id: uuid.UUID | None = Field(
         default=None, sa_column=Column(ForeignKey("organisation.id"), index=True)
     )
@@ -169,5 +175,85 @@ class OutboxEvent(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
+class SourceRecordRouting(SQLModel, table=True):
+    """What routing decided for an imported source record, so that each is considered once.
+
+    ``outcome``: ``referred`` (a referral was opened: ``referral_id``), ``already_referred``
+    (the person has an open routed referral), ``held`` or ``unrouted`` (``decision`` says
+    why). No personal data: ids, codes and the explained decision.
+    """
+
+    __tablename__ = "source_record_routing"
+
+    source_record_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("person.id"), nullable=False, index=True)
+    )
+    outcome: str = Field(sa_column=Column(String(20), nullable=False))
+    referral_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(ForeignKey("referral.id", ondelete="SET NULL"))
+    )
+    decision: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    decided_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """An organisation's HTTPS endpoint receiving its outbox events, signed with ``secret``
+    (Standard Webhooks: HMAC-SHA256 over id, timestamp and body). The secret is stored
+    encrypted; it is shown once, at registration."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    organisation_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("organisation.id"), nullable=False, index=True)
+    )
+    url: str = Field(sa_column=Column(String(500), nullable=False))
+    secret: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Event types delivered; empty: all."""
+    active: bool = Field(default=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    disabled_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One outbox event to deliver to one endpoint, with its delivery state."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    event_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("outbox_event.id", ondelete="CASCADE"), nullable=False)
+    )
+    endpoint_id: uuid.UUID = Field(
+        sa_column=Column(
+            ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    """``pending`` (to try at ``next_attempt_at``), ``delivered`` or ``failed`` (gave up)."""
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_status_code: int | None = Field(default=None, sa_column=Column(Integer))
+    last_error: str | None = Field(default=None, sa_column=Column(String(200)))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
 register_encrypted(EncryptedTable(table="referral", key_column="id", columns=("person",)))
 register_encrypted(EncryptedTable(table="referral_event", key_column="id", columns=("reason",)))
+register_encrypted(EncryptedTable(table="webhook_endpoint", key_column="id", columns=("secret",)))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session
 
 from hub.models_base import utcnow
-from hub.referrals import queue
+from hub.referrals import queue, webhooks
 from hub.referrals.models import OutboxEvent
 
 _PERSONAL_KEYS = frozenset(
@@ -71,6 +71,8 @@ def enqueue(
         available_at=now,
     )
     session.add(event)
+    session.flush()
+    webhooks.queue_deliveries(session, event)
     session.flush()
     return event
 

@@ -59,6 +59,7 @@ def persons_with_open_referrals(
         select(Referral.person_id).where(
             col(Referral.person_id).in_(list(person_ids)),
             col(Referral.status).in_([s.value for s in OPEN]),
+            col(Referral.recipient_organisation_id).is_not(None),
         )
     ).all()
     return set(rows)
@@ -90,12 +91,14 @@ def person_ids_referred_by(session: Session, organisation_id: uuid.UUID) -> set[
     return set(rows)
 
 
-def has_referred(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+def is_party_for_person(session: Session, organisation_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+    """The organisation sent or received a referral of the person."""
     return (
         session.exec(
             select(Referral.id).where(
-                Referral.sender_organisation_id == organisation_id,
                 Referral.person_id == person_id,
+                (col(Referral.sender_organisation_id) == organisation_id)
+                | (col(Referral.recipient_organisation_id) == organisation_id),
             )
         ).first()
         is not None

@@ -237,3 +237,56 @@ class EventPage(BaseModel):
     items: list[EventItem]
     next_cursor: str | None
     visibility_timeout_seconds: int
+
+
+class PhasePublic(BaseModel):
+    """Where the young person stands in the programme: ``repere`` (identified), ``mobilise``
+    (an organisation took them in hand), ``oriente`` (entered a mainstream service)."""
+
+    person_id: uuid.UUID
+    phase: str
+    since: datetime | None
+    referral_id: uuid.UUID | None
+
+
+EventType = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,64}$")]
+
+
+class WebhookCreate(_Body):
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)] = (
+        Field(description="HTTPS URL receiving the organisation's events (POST, JSON).")
+    )
+    event_types: list[EventType] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Event types to deliver (`referral.matched`, `referral.status_changed`, "
+        "`referral.overdue`, consent notices...); empty: all.",
+    )
+
+
+class WebhookPublic(BaseModel):
+    id: uuid.UUID
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(
+        description="Signing secret (`whsec_...`), shown only now: verify `webhook-signature` "
+        "(HMAC-SHA256 over `<webhook-id>.<webhook-timestamp>.<body>`)."
+    )
+
+
+class DeliveryPublic(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: str = Field(description="`pending`, `delivered` or `failed` (gave up).")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None

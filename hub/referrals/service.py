@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from hub.auth.dependencies import Caller, ensure_owner, not_found
 from hub.crypto import Crypto
@@ -23,8 +23,9 @@ from hub.referrals.lifecycle import (
     actor_for,
     allowed_targets,
 )
-from hub.referrals.models import Referral, ReferralEvent
-from hub.referrals.schemas import ReferralPage, ReferralPublic, TransitionCreate
+from hub.referrals.models import Referral, ReferralEvent, SourceRecordRouting
+from hub.referrals.phase import programme_phase
+from hub.referrals.schemas import PhasePublic, ReferralPage, ReferralPublic, TransitionCreate
 from hub.referrals.vocabulary import Outcome, Priority, ReferralSource, ReferralStatus
 
 
@@ -250,3 +251,40 @@ def flag_overdue(session: Session, *, now: datetime | None = None, limit: int = 
         flagged += 1
     session.flush()
     return flagged
+
+
+# -- programme phase -----------------------------------------------------------------------
+
+
+def phase_for(session: Session, caller: Caller, person_id: uuid.UUID) -> PhasePublic:
+    """The person's programme phase, for an organisation that sent or received one of their
+    referrals (anyone else: 404, as for a person that does not exist)."""
+    if not caller.is_admin and (
+        caller.organisation_id is None
+        or not repository.is_party_for_person(session, caller.organisation_id, person_id)
+    ):
+        raise not_found("person", person_id)
+    info = programme_phase(session, person_id)
+    return PhasePublic(
+        person_id=person_id, phase=info.phase.value, since=info.since, referral_id=info.referral_id
+    )
+
+
+# -- identity corrections ------------------------------------------------------------------
+
+
+def reassign_person(session: Session, from_person_id: uuid.UUID, to_person_id: uuid.UUID) -> int:
+    """Move the referrals of a person merged into another (for identity resolution to call
+    when it merges two persons); the number of referrals moved."""
+    moved = 0
+    for referral in repository.referrals_of_person(session, from_person_id):
+        referral.person_id = to_person_id
+        session.add(referral)
+        moved += 1
+    for marker in session.exec(
+        select(SourceRecordRouting).where(SourceRecordRouting.person_id == from_person_id)
+    ).all():
+        marker.person_id = to_person_id
+        session.add(marker)
+    session.flush()
+    return moved

@@ -1,8 +1,15 @@
 """referrals: partner directory, referrals and their history, matches feed, idempotency
-keys, notifications outbox
+keys, notifications outbox, routing of imported records
 
 Revision ID: 0007_referrals
-Revises: 0001_foundation
+Revises: 0004_persons
+
+Referrals refer to ``person`` and ``source_record``, so this revision follows
+``0004_persons`` (itself after ``0002_ingest``) instead of branching from
+``0001_foundation`` with ``depends_on``: Alembic drops a ``depends_on`` target from the
+version table once the dependent revision is applied while ``ScriptDirectory.get_heads()``
+still lists it, and ``hub.migrations.is_up_to_date`` would report a migrated database as
+behind (see 0004_persons).
 """
 
 from collections.abc import Sequence
@@ -13,7 +20,7 @@ from alembic import op
 import hub.models_base
 
 revision: str = "0007_referrals"
-down_revision: str | Sequence[str] | None = "0001_foundation"
+down_revision: str | Sequence[str] | None = "0004_persons"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -96,6 +103,64 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "webhook_endpoint",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.LargeBinary(), nullable=False),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("disabled_at", hub.models_base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_webhook_endpoint_organisation_id_organisation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoint")),
+    )
+    with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_endpoint_organisation_id"), ["organisation_id"], unique=False
+        )
+
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("endpoint_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", hub.models_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_attempt_at", hub.models_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=200), nullable=True),
+        sa.Column("delivered_at", hub.models_base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoint.id"],
+            name=op.f("fk_webhook_delivery_endpoint_id_webhook_endpoint"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["outbox_event.id"],
+            name=op.f("fk_webhook_delivery_event_id_outbox_event"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_delivery")),
+        sa.UniqueConstraint("event_id", "endpoint_id", name=op.f("uq_webhook_delivery_event_id")),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_delivery_due", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
+        )
+
+    op.create_table(
         "referral",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("person_id", sa.Uuid(), nullable=False),
@@ -118,6 +183,9 @@ def upgrade() -> None:
         sa.Column("created_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_referral_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
             ["recipient_organisation_id"],
             ["organisation.id"],
             name=op.f("fk_referral_recipient_organisation_id_organisation"),
@@ -131,6 +199,12 @@ def upgrade() -> None:
             ["service_id"],
             ["directory_service.id"],
             name=op.f("fk_referral_service_id_directory_service"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_record_id"],
+            ["source_record.id"],
+            name=op.f("fk_referral_source_record_id_source_record"),
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referral")),
         sa.UniqueConstraint("source_record_id", name=op.f("uq_referral_source_record_id")),
@@ -207,8 +281,42 @@ def upgrade() -> None:
             "ix_referral_match_feed", ["organisation_id", "available_at"], unique=False
         )
 
+    op.create_table(
+        "source_record_routing",
+        sa.Column("source_record_id", sa.Uuid(), nullable=False),
+        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("referral_id", sa.Uuid(), nullable=True),
+        sa.Column("decision", sa.JSON(), nullable=False),
+        sa.Column("decided_at", hub.models_base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_source_record_routing_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["referral.id"],
+            name=op.f("fk_source_record_routing_referral_id_referral"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_record_id"],
+            ["source_record.id"],
+            name=op.f("fk_source_record_routing_source_record_id_source_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("source_record_id", name=op.f("pk_source_record_routing")),
+    )
+    with op.batch_alter_table("source_record_routing", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_source_record_routing_person_id"), ["person_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("source_record_routing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_source_record_routing_person_id"))
+
+    op.drop_table("source_record_routing")
     with op.batch_alter_table("referral_match", schema=None) as batch_op:
         batch_op.drop_index("ix_referral_match_feed")
 
@@ -226,6 +334,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_referral_peer_code"))
 
     op.drop_table("referral")
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
+        batch_op.drop_index("ix_webhook_delivery_due")
+
+    op.drop_table("webhook_delivery")
+    with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoint_organisation_id"))
+
+    op.drop_table("webhook_endpoint")
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_event_feed")
 

@@ -193,8 +193,7 @@ def test_a_second_referral_reuses_the_consent_in_force(
     body = referral_body()
     body["consent"]["recipients"] = [{"kind": "mission_locale"}]
     first = refer(client, net.outreach, body)
-    # Without identity resolution linking both, each referral has its own person: the reuse
-    # is shown with the same person through the consent API.
+    # Granting the same consent again through the consent API is refused: it is in force.
     person_id = first["person_id"]
     response = client.post(
         f"/v1/persons/{person_id}/consents",
@@ -217,3 +216,23 @@ def test_unknown_consent_recipient_is_refused(client: TestClient, session: Sessi
     response = client.post("/v1/referrals", json=body, headers=net.outreach.headers)
     assert response.status_code == 422
     assert _count(session) == 0
+
+
+def test_the_same_young_person_referred_twice_is_one_person(
+    client: TestClient, session: Session
+) -> None:
+    net = network(client, session)
+    first = refer(client, net.outreach, referral_body(age=None))
+    second = refer(client, net.outreach, referral_body(age=None, needs=["sante"]))
+    assert second["person_id"] == first["person_id"]
+    # The consent already in force for the Mission Locale is reused, not duplicated.
+    assert [c["id"] for c in second["consents"]] == [c["id"] for c in first["consents"]]
+
+
+def test_siblings_sharing_the_household_phone_stay_two_persons(
+    client: TestClient, session: Session
+) -> None:
+    net = network(client, session)
+    sister = refer(client, net.outreach, referral_body(age=19, given="Inès", family="KARA"))
+    brother = refer(client, net.outreach, referral_body(age=21, given="Rayan", family="KARA"))
+    assert sister["person_id"] != brother["person_id"]

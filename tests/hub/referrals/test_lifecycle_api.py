@@ -179,3 +179,40 @@ def test_list_by_role_and_status(client: TestClient, session: Session) -> None:
     assert (
         client.get("/v1/referrals?cursor=garbage", headers=net.outreach.headers).status_code == 422
     )
+
+
+def test_programme_phase_follows_the_referral_events(client: TestClient, session: Session) -> None:
+    net, referral_id = _referral(client, session)
+    person_id = client.get(f"/v1/referrals/{referral_id}", headers=net.outreach.headers).json()[
+        "person_id"
+    ]
+
+    def phase(headers: dict[str, str]) -> dict[str, object]:
+        response = client.get(f"/v1/persons/{person_id}/phase", headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    assert phase(net.outreach.headers)["phase"] == "repere"
+    move(client, net.mission_locale, referral_id, "accepted")
+    assert phase(net.mission_locale.headers)["phase"] == "mobilise"
+    move(client, net.mission_locale, referral_id, "completed", outcome="entree_pacea")
+    reached = phase(net.outreach.headers)
+    assert reached["phase"] == "oriente"
+    assert reached["referral_id"] == referral_id
+    assert (
+        client.get(f"/v1/persons/{person_id}/phase", headers=net.stranger.headers).status_code
+        == 404
+    )
+
+
+def test_completion_outside_the_droit_commun_is_not_orientation(
+    client: TestClient, session: Session
+) -> None:
+    net, referral_id = _referral(client, session)
+    move(client, net.mission_locale, referral_id, "accepted")
+    move(client, net.mission_locale, referral_id, "completed", outcome="other")
+    person_id = client.get(f"/v1/referrals/{referral_id}", headers=net.outreach.headers).json()[
+        "person_id"
+    ]
+    body = client.get(f"/v1/persons/{person_id}/phase", headers=net.outreach.headers).json()
+    assert body["phase"] == "mobilise"
