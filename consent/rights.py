@@ -123,11 +123,18 @@ def create_request(
             )
         )
         session.flush()
+    return _written(session, crypto, actor, request, now)
+
+
+def _written(
+    session: Session, crypto: Crypto, actor: Actor, request: RightsRequest, now: datetime
+) -> RightsRequestPublic:
+    """Audit a change of ``request`` and return its view."""
     audit.record(
         session,
         actor=actor,
         action=AuditAction.WRITE,
-        person_id=data.person_id,
+        person_id=request.person_id,
         fields=("rights_request",),
         reference=str(request.id),
         now=now,
@@ -221,16 +228,7 @@ def extend(
     request.extension_reason = _seal(crypto, request, "extension_reason", reason)
     session.add(request)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=AuditAction.WRITE,
-        person_id=request.person_id,
-        fields=("rights_request",),
-        reference=str(request.id),
-        now=now,
-    )
-    return view(session, crypto, request, now)
+    return _written(session, crypto, actor, request, now)
 
 
 def _open_or_raise(session: Session, request_id: uuid.UUID) -> RightsRequest:
@@ -292,16 +290,7 @@ def complete(
     request.completion_summary = summary
     session.add(request)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action=AuditAction.WRITE,
-        person_id=request.person_id,
-        fields=("rights_request",),
-        reference=str(request.id),
-        now=now,
-    )
-    return view(session, crypto, request, now)
+    return _written(session, crypto, actor, request, now)
 
 
 def _rectification_of(crypto: Crypto, request: RightsRequest) -> dict[str, Any]:
