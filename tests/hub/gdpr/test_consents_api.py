@@ -191,3 +191,26 @@ def test_recipients_of_the_data_learn_of_a_withdrawal(client: TestClient, sessio
     }
     # the other Mission Locale never received the data: nothing to tell it
     assert client.get("/v1/events", headers=other_headers).json()["items"] == []
+
+
+def test_the_organisation_that_imported_a_person_records_their_consent(
+    client: TestClient, session: Session
+) -> None:
+    from tests.consent.people import import_psad, person_of, psad_row
+
+    headers, outreach = issue_token(client, session, kind="outreach", scopes="consents:write")
+    other_headers, _ = issue_token(client, session, kind="outreach", scopes="consents:write")
+    import_psad(
+        session,
+        _crypto(client),
+        [psad_row("SIEI-77", "LEROUX", "05/05/2006")],
+        organisation_id=outreach,
+    )
+    person_id = person_of(session, "SIEI-77")
+    created = client.post(f"/v1/persons/{person_id}/consents", json=GRANT, headers=headers)
+    assert created.status_code == 201, created.text
+    history = created.json()["history"][0]
+    assert history["collected_by_organisation_id"] == str(outreach)
+    assert (
+        client.post(f"/v1/persons/{person_id}/consents", json=GRANT, headers=other_headers)
+    ).status_code == 404
