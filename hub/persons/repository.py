@@ -7,11 +7,12 @@ Bulk paths (an import links tens of thousands of records) use Core statements in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, func, or_, select, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Table, Uuid, bindparam, delete, func, or_, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlmodel import Session, col
 
 from hub.ingest.models import SourceRecordRow
@@ -27,6 +28,7 @@ from hub.persons.models import (
 
 CHUNK = 2_000
 WRITE_CHUNK = 5_000
+SQLITE_CACHE_KIB = 65_536
 
 T = TypeVar("T")
 
@@ -36,10 +38,32 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None or not isinstance(column_type, Uuid):
+        return process
+    # The same record id recurs on every key row of the record: convert it once.
+    converted: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        found = converted.get(value)
+        if found is None:
+            found = converted[value] = process(value)
+        return found
+
+    return cached
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]] | Sequence[tuple[Any, ...]],
+    columns: Sequence[str] | None = None,
+) -> None:
     """Insert many rows fast, in the session's transaction: ``COPY`` on PostgreSQL (psycopg),
     the driver's ``executemany`` elsewhere. Values go through the columns' own bind
-    processing (UUIDs, JSON, aware datetimes), as with a Core insert.
+    processing (UUIDs, JSON, aware datetimes), as with a Core insert. Rows are dicts, or
+    tuples in the order of ``columns``.
 
     A Core ``insert`` spends most of its time building parameters in Python; linking an
     import writes hundreds of thousands of key rows.
@@ -48,17 +72,27 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     connection = session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
-    data = [
-        tuple(
-            row[name] if process is None else process(row[name])
-            for name, process in zip(names, processors, strict=True)
-        )
-        for row in rows
-    ]
+    if dialect.name == "sqlite":
+        # The default page cache (2 MB) thrashes on tables of a few hundred thousand rows.
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    first = rows[0]
+    names = list(first) if isinstance(first, dict) else list(columns or ())
+    tuples: Sequence[tuple[Any, ...]] = (
+        [tuple(row[name] for name in names) for row in rows]  # type: ignore[call-overload]
+        if isinstance(first, dict)
+        else rows  # type: ignore[assignment]
+    )
+    processors = [_processor(table.c[name].type, dialect) for name in names]
+    if any(processors):
+        data = [
+            tuple(
+                value if process is None else process(value)
+                for value, process in zip(row, processors, strict=True)
+            )
+            for row in tuples
+        ]
+    else:
+        data = list(tuples)
     preparer = dialect.identifier_preparer
     target = preparer.format_table(table)
     column_list = ", ".join(preparer.quote(name) for name in names)
@@ -78,6 +112,9 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         cursor.close()
 
 
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+"""An ``IN`` list bound at execution: compiled once, whatever its length."""
+
 _records = SourceRecordRow.__table__  # type: ignore[attr-defined]
 _links = PersonLink.__table__  # type: ignore[attr-defined]
 _keys = PersonMatchKey.__table__  # type: ignore[attr-defined]
@@ -92,11 +129,9 @@ def person_blobs(
 ) -> list[tuple[uuid.UUID, bytes]]:
     """``(id, encrypted person JSON)`` of these source records (missing ids are skipped)."""
     out: list[tuple[uuid.UUID, bytes]] = []
+    statement = select(_records.c.id, _records.c.person).where(_records.c.id.in_(_IDS))
     for part in chunks(record_ids):
-        rows = session.execute(
-            select(_records.c.id, _records.c.person).where(_records.c.id.in_(part))
-        )
-        out.extend((row[0], row[1]) for row in rows)
+        out.extend((row[0], row[1]) for row in session.execute(statement, {"ids": part}).all())
     return out
 
 
@@ -135,10 +170,9 @@ def sync_record_persons(session: Session, record_ids: Sequence[uuid.UUID]) -> No
         .where(_links.c.source_record_id == _records.c.id)
         .scalar_subquery()
     )
+    statement = update(_records).where(_records.c.id.in_(_IDS)).values(person_id=linked)
     for part in chunks(record_ids, WRITE_CHUNK):
-        session.connection().execute(
-            update(_records).where(_records.c.id.in_(part)).values(person_id=linked)
-        )
+        session.connection().execute(statement, {"ids": part})
 
 
 def sync_all_record_persons(session: Session) -> None:
@@ -239,13 +273,11 @@ def links_for_records(
     """``record id -> (person id, manual)``."""
     ids = list(record_ids)
     out: dict[uuid.UUID, tuple[uuid.UUID, bool]] = {}
+    statement = select(_links.c.source_record_id, _links.c.person_id, _links.c.manual).where(
+        _links.c.source_record_id.in_(_IDS)
+    )
     for part in chunks(ids):
-        rows = session.execute(
-            select(_links.c.source_record_id, _links.c.person_id, _links.c.manual).where(
-                _links.c.source_record_id.in_(part)
-            )
-        )
-        for rid, pid, manual in rows:
+        for rid, pid, manual in session.execute(statement, {"ids": part}).all():
             out[rid] = (pid, bool(manual))
     return out
 
@@ -255,13 +287,13 @@ def members_of_persons(
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     ids = list(dict.fromkeys(person_ids))
     out: dict[uuid.UUID, list[uuid.UUID]] = {}
+    statement = (
+        select(_links.c.person_id, _links.c.source_record_id)
+        .where(_links.c.person_id.in_(_IDS))
+        .order_by(_links.c.person_id, _links.c.source_record_id)
+    )
     for part in chunks(ids):
-        rows = session.execute(
-            select(_links.c.person_id, _links.c.source_record_id)
-            .where(_links.c.person_id.in_(part))
-            .order_by(_links.c.person_id, _links.c.source_record_id)
-        )
-        for pid, rid in rows:
+        for pid, rid in session.execute(statement, {"ids": part}).all():
             out.setdefault(pid, []).append(rid)
     return out
 
@@ -274,8 +306,9 @@ def all_links(session: Session) -> dict[uuid.UUID, tuple[uuid.UUID, bool]]:
 def replace_links(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert links, replacing any existing link of the same records."""
     ids = [row["source_record_id"] for row in rows]
+    statement = delete(_links).where(_links.c.source_record_id.in_(_IDS))
     for part in chunks(ids):
-        session.connection().execute(delete(_links).where(_links.c.source_record_id.in_(part)))
+        session.connection().execute(statement, {"ids": part})
     bulk_insert(session, _links, rows)
 
 
@@ -334,25 +367,27 @@ def iter_export(
 def key_hits(session: Session, values: Sequence[str]) -> list[tuple[str, uuid.UUID]]:
     """``(value, record id)`` of the stored keys among ``values``."""
     out: list[tuple[str, uuid.UUID]] = []
+    statement = select(_keys.c.value, _keys.c.source_record_id).where(_keys.c.value.in_(_IDS))
     for part in chunks(values, 5_000):
-        rows = session.execute(
-            select(_keys.c.value, _keys.c.source_record_id).where(_keys.c.value.in_(part))
-        )
-        out.extend((value, rid) for value, rid in rows)
+        out.extend((row[0], row[1]) for row in session.execute(statement, {"ids": part}).all())
     return out
 
 
 def delete_keys(session: Session, record_ids: Sequence[uuid.UUID]) -> None:
+    statement = delete(_keys).where(_keys.c.source_record_id.in_(_IDS))
     for part in chunks(record_ids):
-        session.connection().execute(delete(_keys).where(_keys.c.source_record_id.in_(part)))
+        session.connection().execute(statement, {"ids": part})
 
 
 def delete_all_keys(session: Session) -> None:
     session.connection().execute(delete(_keys))
 
 
-def insert_keys(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    bulk_insert(session, _keys, rows)
+def insert_keys(session: Session, rows: list[tuple[str, uuid.UUID, str]]) -> None:
+    """Store ``(value, source_record_id, kind)`` rows."""
+    # In key order: the primary key's B-tree is then filled page by page instead of at random.
+    rows.sort()
+    bulk_insert(session, _keys, rows, ("value", "source_record_id", "kind"))
 
 
 # -- corrections ---------------------------------------------------------------------------

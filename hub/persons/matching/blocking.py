@@ -8,7 +8,10 @@ chosen so that each kind of variation leaves at least one key intact:
   month in either order: survives a typo or a change in the *other* name (married name), names
   swapped or typed in one field, and day/month swaps;
 - ``names``: the phonetic codes of a family word and a given word, in either order, without
-  the birth date: survives a missing, mistyped or nonsense birth date.
+  the birth date: for records *without* a birth date (missing or unreadable). Every record
+  carries it, so that one without a birth date finds the others; but two records that both
+  have a birth date are never paired through it (``name_dob`` and the identifiers do that),
+  which keeps common names from flooding the comparisons.
 
 Key values are plain strings here; the persistence layer stores only their blind indexes.
 """
@@ -23,12 +26,15 @@ from hub.persons.matching.text import phonetic
 
 KEY_KINDS: tuple[str, ...] = ("ine", "email", "phone", "name_dob", "names")
 
+UNDATED_ONLY_KINDS = frozenset({"names"})
+"""Kinds that pair two records only when at least one of them has no birth date."""
+
 MAX_BLOCK_SIZE: dict[str, int] = {
     "ine": 50,
     "email": 40,
     "phone": 40,
     "name_dob": 60,
-    "names": 80,
+    "names": 200,
 }
 """Blocks larger than this are not compared within (an organisation's phone typed for every
 young person, a very common name): the other keys still bring the true pairs together."""
@@ -79,10 +85,12 @@ def blocking_keys(record: FeatureRecord) -> list[tuple[str, str]]:
 def candidate_pairs(
     keys_by_record: Sequence[Sequence[tuple[str, str]]],
     *,
+    undated: Sequence[bool] | None = None,
     max_block_size: dict[str, int] | None = None,
 ) -> Iterator[tuple[int, int]]:
     """Pairs ``(i, j)``, ``i < j``, of records sharing a key, each pair once; blocks over the
-    size cap are skipped."""
+    size cap are skipped. ``undated[i]`` says record ``i`` has no birth date (see
+    :data:`UNDATED_ONLY_KINDS`); when not given, every record counts as undated."""
     caps = max_block_size or MAX_BLOCK_SIZE
     blocks: dict[tuple[str, str], list[int]] = {}
     for index, keys in enumerate(keys_by_record):
@@ -93,7 +101,12 @@ def candidate_pairs(
     for (kind, _value), members in blocks.items():
         if len(members) < 2 or len(members) > caps.get(kind, 50):
             continue
-        for a, b in combinations(members, 2):
+        pairs: Iterable[tuple[int, int]]
+        if undated is not None and kind in UNDATED_ONLY_KINDS:
+            pairs = ((a, b) for a, b in combinations(members, 2) if undated[a] or undated[b])
+        else:
+            pairs = combinations(members, 2)
+        for a, b in pairs:
             code = a * width + b
             if code not in seen:
                 seen.add(code)

@@ -104,7 +104,11 @@ def _link(
         return result
 
     edges: list[tuple[float, int, int]] = []
-    for a, b in candidate_pairs(record_keys, max_block_size=max_block_size or MAX_BLOCK_SIZE):
+    undated = [record.birth_date is None for record in records]
+    pairs = candidate_pairs(
+        record_keys, undated=undated, max_block_size=max_block_size or MAX_BLOCK_SIZE
+    )
+    for a, b in pairs:
         if active is not None and not (active[a] or active[b]):
             continue
         stats.candidate_pairs += 1

@@ -28,6 +28,7 @@ from hub.persons.matching import (
     features_from_json,
     link,
 )
+from hub.persons.matching.blocking import UNDATED_ONLY_KINDS
 from hub.persons.matching.engine import no_gc_pauses
 from hub.persons.models import ConstraintKind, Person, PersonStatus
 
@@ -73,8 +74,11 @@ class _Hasher:
         self._cache: dict[tuple[str, str], str] = {}
 
     def keys(self, record: FeatureRecord) -> list[tuple[str, str]]:
+        return self.hash(blocking_keys(record))
+
+    def hash(self, keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        for key in blocking_keys(record):
+        for key in keys:
             value = self._cache.get(key)
             if value is None:
                 value = self._blind.index(KEY_PURPOSE.format(kind=key[0]), key[1])
@@ -164,15 +168,21 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
     manual_ids = {rid for rid, (_pid, manual) in previous.items() if manual}
     active_ids = [rid for rid in ids if rid not in manual_ids]
     active_set = set(active_ids)
-    new_keys = {rid: hasher.keys(new_features[rid]) for rid in ids}
+    # Plain keys feed the in-memory engine; only their blind indexes are stored and looked up.
+    plain_keys = {rid: blocking_keys(new_features[rid]) for rid in ids}
+    new_keys = {rid: hasher.hash(plain_keys[rid]) for rid in ids}
     clock.lap("keys")
 
     # Candidates: stored records sharing a key, blocks over their size cap left out.
-    repository.delete_keys(session, ids)
+    # Only records linked before can have stored keys (a brand-new record has none).
+    repository.delete_keys(session, list(previous))
     kind_of: dict[str, str] = {}
     new_count: dict[str, int] = {}
     for rid in active_ids:
+        dated = new_features[rid].birth_date is not None
         for kind, value in new_keys[rid]:
+            if dated and kind in UNDATED_ONLY_KINDS:
+                continue  # stored for the undated records to find, not looked up
             kind_of[value] = kind
             new_count[value] = new_count.get(value, 0) + 1
     holders: dict[str, list[uuid.UUID]] = {}
@@ -211,7 +221,7 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
     existing = [rid for rid in existing if rid in features]
     loaded = existing + active_ids
     index = {rid: i for i, rid in enumerate(loaded)}
-    keys = [new_keys[rid] if rid in new_keys else hasher.keys(features[rid]) for rid in loaded]
+    keys = [plain_keys.get(rid) or blocking_keys(features[rid]) for rid in loaded]
     all_constraints = repository.constraints_touching(session, loaded)
     must = [
         [index[c.record_a], index[c.record_b]]
@@ -300,11 +310,7 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
     clock.lap("write:sync")
     repository.insert_keys(
         session,
-        [
-            {"value": value, "source_record_id": rid, "kind": kind}
-            for rid in ids
-            for kind, value in new_keys[rid]
-        ],
+        [(value, rid, kind) for rid in ids for kind, value in new_keys[rid]],
     )
     clock.lap("write:keys")
     left = {previous[rid][0] for rid in active_ids if rid in previous} - set(assignments.values())
@@ -347,7 +353,7 @@ def _relink_all(session: Session, crypto: Crypto, progress: Progress | None) -> 
             progress("decrypting", len(features), total)
     loaded = list(features)
     index = {rid: i for i, rid in enumerate(loaded)}
-    keys = [hasher.keys(features[rid]) for rid in loaded]
+    keys = [blocking_keys(features[rid]) for rid in loaded]
     constraints = repository.all_constraints(session)
     must = [
         [index[c.record_a], index[c.record_b]]
@@ -408,9 +414,9 @@ def _relink_all(session: Session, crypto: Crypto, progress: Progress | None) -> 
     repository.insert_keys(
         session,
         [
-            {"value": value, "source_record_id": rid, "kind": kind}
+            (value, rid, kind)
             for rid, record_keys in zip(loaded, keys, strict=True)
-            for kind, value in record_keys
+            for kind, value in hasher.hash(record_keys)
         ],
     )
     repository.set_status(session, taken - set(created), PersonStatus.ACTIVE)
