@@ -148,8 +148,11 @@ def engine_labels(persons: Sequence[Person]) -> tuple[list[object], dict[str, An
 # -- end to end ------------------------------------------------------------------------------
 
 
-def _run_hub(args: Sequence[str], env: dict[str, str], stdout: Any = None) -> tuple[float, int]:
-    """Run ``hub <args>``; return (wall seconds, peak RSS in bytes) of that process."""
+def _run_hub(
+    args: Sequence[str], env: dict[str, str], stdout: Any = None
+) -> tuple[float, int, float]:
+    """Run ``hub <args>``; return (wall seconds, peak RSS in bytes, CPU seconds) of that
+    process."""
     hub = Path(sys.executable).with_name("hub")
     command = [str(hub), *args] if hub.exists() else [sys.executable, "-m", "hub.cli", *args]
     started = time.perf_counter()
@@ -166,7 +169,7 @@ def _run_hub(args: Sequence[str], env: dict[str, str], stdout: Any = None) -> tu
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"hub {' '.join(args)} failed: {errors.strip()[-500:]}")
     # ru_maxrss is in kilobytes on Linux.
-    return seconds, usage.ru_maxrss * 1024
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def end_to_end(directory: Path, truth: dict[RecordKey, str]) -> dict[str, Any]:
@@ -181,18 +184,24 @@ def end_to_end(directory: Path, truth: dict[RecordKey, str]) -> dict[str, Any]:
     }
     _run_hub(["db", "upgrade"], env)
     result: dict[str, Any] = {"imports": {}}
-    total = 0.0
+    total = cpu_total = 0.0
     peak = 0
     for source in SOURCES:
-        seconds, rss = _run_hub(["import", source, str(directory / f"{source}.csv")], env)
-        result["imports"][source] = {"seconds": round(seconds, 2), "peak_rss_mb": rss >> 20}
+        seconds, rss, cpu = _run_hub(["import", source, str(directory / f"{source}.csv")], env)
+        result["imports"][source] = {
+            "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),
+            "peak_rss_mb": rss >> 20,
+        }
         total += seconds
+        cpu_total += cpu
         peak = max(peak, rss)
     result["import_seconds"] = round(total, 2)
+    result["import_cpu_seconds"] = round(cpu_total, 2)
     result["peak_rss_mb"] = peak >> 20
     export_path = directory / "persons.csv"
     with export_path.open("wb") as handle:
-        seconds, rss = _run_hub(["persons", "export", "--format", "csv"], env, stdout=handle)
+        seconds, _rss, _cpu = _run_hub(["persons", "export", "--format", "csv"], env, stdout=handle)
     result["export_seconds"] = round(seconds, 2)
     with export_path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -263,7 +272,8 @@ def run_size(
     if e2e:
         result.end_to_end = end_to_end(directory, truth)
         log.write(
-            f"[{persons:>7,} persons] end to end: imports {result.end_to_end['import_seconds']} s, "
+            f"[{persons:>7,} persons] end to end: imports {result.end_to_end['import_seconds']} s "
+            f"(CPU {result.end_to_end['import_cpu_seconds']} s), "
             f"peak RSS {result.end_to_end['peak_rss_mb']} MB, "
             f"F1 {result.end_to_end['scores']['f1']:.4f}\n"
         )
@@ -277,14 +287,16 @@ def render(results: Sequence[SizeResult]) -> str:
         "Identity resolution benchmark (pairwise scores on imported records)",
         "",
         f"{'persons':>8} {'records':>8} | {'engine P':>8} {'R':>6} {'F1':>6} {'match s':>7} | "
-        f"{'naive P':>7} {'R':>6} {'F1':>6} {'s':>5} | {'e2e s':>6} {'RSS MB':>6} {'e2e F1':>6}",
+        f"{'naive P':>7} {'R':>6} {'F1':>6} {'s':>5} | {'e2e s':>6} {'cpu s':>6} {'RSS MB':>6} "
+        f"{'e2e F1':>6}",
     ]
     for r in results:
         e2e = r.end_to_end
         e2e_cols = (
-            f"{e2e['import_seconds']:>6.1f} {e2e['peak_rss_mb']:>6} {e2e['scores']['f1']:>6.4f}"
+            f"{e2e['import_seconds']:>6.1f} {e2e['import_cpu_seconds']:>6.1f} "
+            f"{e2e['peak_rss_mb']:>6} {e2e['scores']['f1']:>6.4f}"
             if e2e
-            else f"{'-':>6} {'-':>6} {'-':>6}"
+            else f"{'-':>6} {'-':>6} {'-':>6} {'-':>6}"
         )
         lines.append(
             f"{r.persons:>8,} {r.records:>8,} | {r.engine.precision:>8.4f} {r.engine.recall:>6.4f} "

@@ -208,18 +208,19 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
         pid: [rid for rid in rids if rid not in active_set] for pid, rids in members.items()
     }
     existing: list[uuid.UUID] = list(
-        dict.fromkeys(
-            [rid for rids in fixed_members.values() for rid in rids]
-            + [rid for rid in (candidates | partners) if rid not in related]
-        )
+        dict.fromkeys(rid for rids in fixed_members.values() for rid in rids)
     )
-    to_decrypt = [rid for rid in existing if rid not in new_features]
+    # A stored record without a person (stored while linking was off) is linked now too.
+    orphans = [rid for rid in (candidates | partners) if rid not in related]
+    to_decrypt = [rid for rid in existing + orphans if rid not in new_features]
     clock.lap("lookup")
     features = _decrypt(crypto, repository.person_blobs(session, to_decrypt))
     features.update(new_features)
     clock.lap("decrypt")
     existing = [rid for rid in existing if rid in features]
-    loaded = existing + active_ids
+    pending = active_ids + [rid for rid in orphans if rid in features]
+    active_set.update(pending)
+    loaded = existing + pending
     index = {rid: i for i, rid in enumerate(loaded)}
     keys = [plain_keys.get(rid) or blocking_keys(features[rid]) for rid in loaded]
     all_constraints = repository.constraints_touching(session, loaded)
@@ -249,7 +250,15 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
     # Clusters to persons.
     owner = {rid: pid for pid, rids in fixed_members.items() for rid in rids}
     sizes = {pid: len(rids) for pid, rids in fixed_members.items()}
-    meta = repository.persons_by_id(session, person_ids)
+    # Only persons that new evidence joins need their creation date (the oldest survives).
+    joined = [
+        [owner[loaded[i]] for i in cluster if loaded[i] in owner]
+        for cluster in linkage.clusters
+        if any(active[i] for i in cluster)
+    ]
+    meta = repository.persons_by_id(
+        session, {pid for owners in joined if len(set(owners)) > 1 for pid in owners}
+    )
     outcome = LinkOutcome(
         records=len(ids),
         kept_by_correction=len(manual_ids),
@@ -266,7 +275,10 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
         if not newcomers:
             continue
         owners = list(dict.fromkeys(owner[loaded[i]] for i in cluster if loaded[i] in owner))
-        if owners:
+        if len(owners) == 1:
+            target = owners[0]
+            outcome.linked_to_existing += len(newcomers)
+        elif owners:
             target = _pick_target(owners, sizes, meta)
             for other in owners:
                 if other != target:

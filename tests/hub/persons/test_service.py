@@ -346,3 +346,30 @@ def test_create_person_for_record(engine: Engine, crypto: Crypto) -> None:
     with unit_of_work(engine) as session:
         person_id = service.create_person_for_record(session, crypto, stored)
     assert person_id == persons_by_record(engine)[("decrocheurs", "L-1")]
+
+
+def test_records_stored_while_linking_was_off_are_linked_by_relink(
+    engine: Engine, crypto: Crypto
+) -> None:
+    from hub.ingest.hooks import register_post_import, unregister_post_import
+    from hub.persons.hooks import link_imported_records
+
+    unregister_post_import(link_imported_records)
+    try:
+        import_rows(engine, crypto, "decrocheurs", _meyer_family())
+    finally:
+        register_post_import(link_imported_records)
+    assert persons_by_record(engine) == {}
+    import_rows(
+        engine,
+        crypto,
+        "boussole",
+        [demande("B-1", prenom="Hugo", nom="MEYER", date_de_naissance="14/03/2006")],
+    )
+    assert set(persons_by_record(engine)) == {("boussole", "B-1")}
+    with unit_of_work(engine) as session:
+        outcome = service.relink_all(session, crypto)
+    assert outcome.records == 3
+    persons = persons_by_record(engine)
+    assert persons[("decrocheurs", "L-1")] == persons[("boussole", "B-1")]
+    assert persons[("decrocheurs", "L-2")] != persons[("boussole", "B-1")]

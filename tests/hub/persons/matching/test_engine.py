@@ -86,3 +86,12 @@ def test_incremental_linking_only_compares_active_records_and_keeps_fixed_groups
 def test_deterministic_outcome() -> None:
     records = [rec(f"r{i}", "Martin", ["Lucas" if i % 2 else "Hugo"]) for i in range(6)]
     assert link(records).clusters == link(list(records)).clusters
+
+
+def test_names_key_pairs_only_records_without_birth_date() -> None:
+    dated = [rec(f"d{i}", birth=date(2000 + i, 1, 1)) for i in range(3)]
+    undated = rec("u", birth=None, phones=[])
+    keys = [blocking_keys(r) for r in [*dated, undated]]
+    flags = [False, False, False, True]
+    pairs = set(candidate_pairs(keys, undated=flags))
+    assert pairs == {(0, 3), (1, 3), (2, 3)}
