@@ -15,6 +15,7 @@ from hub.directory.router import router as directory_router
 from hub.errors import install_error_handlers
 from hub.gdpr.router import consents_router, gdpr_router
 from hub.health.router import router as health_router
+from hub.indicators.router import router as indicators_router
 from hub.ingest.router import router as ingest_router
 from hub.middleware import RequestContextMiddleware
 from hub.observability import configure_logging
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(referrals_router)
     app.include_router(ingest_router)
     app.include_router(persons_router)
+    app.include_router(indicators_router)
     return app
 
 

@@ -15,6 +15,7 @@ from hub.cli.serve import serve  # noqa: F401  (registers the command)
 from hub.crypto.cli import keys_app
 from hub.directory.cli import directory_app
 from hub.gdpr.cli import audit_app, gdpr_app, retention_app
+from hub.indicators.cli import report  # noqa: F401  (registers `hub report`)
 from hub.ingest.cli import connectors_app  # also registers `hub import`
 from hub.organisations.cli import clients_app, organisations_app
 from hub.persons.cli import persons_app

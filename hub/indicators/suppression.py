@@ -34,6 +34,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import count
+from typing import Any
 
 Key = Hashable
 
@@ -73,7 +74,7 @@ class Line:
 class Suppression:
     """Which cells are hidden, and how."""
 
-    marks: Mapping[Key, Mark]
+    marks: Mapping[Any, Mark]
     threshold: int = THRESHOLD
     exposed: tuple[Key, ...] = ()
     """Small counts that could still be derived exactly (empty unless the table is degenerate:
@@ -89,7 +90,7 @@ class Suppression:
             return value
         return SMALL_MARKER if mark is Mark.SMALL else MASKED_MARKER
 
-    def published(self, values: Mapping[Key, int]) -> dict[Key, int | str]:
+    def published(self, values: Mapping[Any, int]) -> dict[Key, int | str]:
         return {key: self.display(key, value) for key, value in values.items()}
 
     @property
@@ -117,7 +118,7 @@ class _Graph:
 
 
 def suppress(
-    values: Mapping[Key, int],
+    values: Mapping[Any, int],
     lines: Sequence[Line],
     *,
     threshold: int = THRESHOLD,
@@ -127,9 +128,10 @@ def suppress(
     """Primary and complementary suppression of one table.
 
     ``keep``: cells to publish if at all possible (totals shown in other tables too): they are
-    suppressed only when nothing else protects a small count. ``forced``: cells already
-    hidden elsewhere (a shared total), hidden here too. Deterministic: ties are broken by
-    the order of ``values``.
+    suppressed only when nothing else protects a small count. ``forced``: cells hidden
+    elsewhere (a shared total): hidden here too, and protected like small counts (this table
+    must not give them away either). Deterministic: ties are broken by the order of
+    ``values``.
 
     Raises :class:`TableStructureError` when a line refers to an unknown cell, does not add
     up, a cell belongs to more than two lines, or the lines are not a network (a cycle of
@@ -152,7 +154,12 @@ def suppress(
         if key not in marks and values[key] > 0:
             marks[key] = Mark.MASKED
     auditor = _Auditor(graph, values, marks, threshold, keep, order)
-    for key in sorted(auditor.small_cells(), key=order.__getitem__):
+    protected = [
+        *auditor.small_cells(),
+        *(k for k in forced if k in marks and k not in auditor.small_cells()),
+    ]
+    protected.sort(key=order.__getitem__)
+    for key in protected:
         if auditor.ambiguous(key):
             continue
         path = auditor.cheapest_protection(key)
@@ -160,11 +167,7 @@ def suppress(
             continue
         for added in path:
             marks[added] = Mark.MASKED
-    exposed = tuple(
-        key
-        for key in sorted(auditor.small_cells(), key=order.__getitem__)
-        if not auditor.ambiguous(key)
-    )
+    exposed = tuple(key for key in protected if not auditor.ambiguous(key))
     if exposed:
         # Degenerate table: hide every non-zero cell; report what still leaks, if anything.
         for key, value in values.items():
@@ -175,22 +178,26 @@ def suppress(
 
 
 def exposed_cells(
-    values: Mapping[Key, int],
+    values: Mapping[Any, int],
     lines: Sequence[Line],
     suppression: Suppression,
+    *,
+    also: Set[Key] = frozenset(),
 ) -> tuple[Key, ...]:
-    """Small counts of ``suppression`` whose exact value follows from what is published (an
-    audit, for tests and for checking a publication made elsewhere)."""
+    """Small counts of ``suppression`` (and hidden cells of ``also``, e.g. shared totals)
+    whose exact value follows from what is published: an audit, for tests and for checking
+    a publication made elsewhere."""
     graph = _build_graph(values, lines)
     order = {key: index for index, key in enumerate(values)}
     auditor = _Auditor(
         graph, values, dict(suppression.marks), suppression.threshold, frozenset(), order
     )
-    return tuple(key for key in auditor.small_cells() if not auditor.ambiguous(key))
+    audited = [*auditor.small_cells(), *(k for k in also if suppression.is_hidden(k))]
+    return tuple(key for key in dict.fromkeys(audited) if not auditor.ambiguous(key))
 
 
 def feasible_range(
-    values: Mapping[Key, int],
+    values: Mapping[Any, int],
     lines: Sequence[Line],
     suppression: Suppression,
     key: Key,
@@ -223,7 +230,7 @@ def feasible_range(
 # -- graph -----------------------------------------------------------------------------------
 
 
-def _build_graph(values: Mapping[Key, int], lines: Sequence[Line]) -> _Graph:
+def _build_graph(values: Mapping[Any, int], lines: Sequence[Line]) -> _Graph:
     membership: dict[Key, list[tuple[int, int]]] = defaultdict(list)
     for index, line in enumerate(lines):
         members = [*line.parts, line.total]
@@ -286,8 +293,8 @@ class _Auditor:
     def __init__(
         self,
         graph: _Graph,
-        values: Mapping[Key, int],
-        marks: Mapping[Key, Mark],
+        values: Mapping[Any, int],
+        marks: Mapping[Any, Mark],
         threshold: int,
         keep: Set[Key],
         order: Mapping[Key, int],

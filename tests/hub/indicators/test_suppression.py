@@ -5,7 +5,7 @@ independently of the engine's own audit)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable
 
 import pytest
 
@@ -21,59 +21,9 @@ from hub.indicators.suppression import (
     feasible_range,
     suppress,
 )
+from tests.hub.indicators.attack import alternative_values, single_hidden_lines
 
 Key = Hashable
-
-
-# -- an independent attacker -----------------------------------------------------------------
-
-
-def alternative_values(
-    values: Mapping[Key, int], lines: Sequence[Line], result: Suppression, target: Key
-) -> set[int]:
-    """Every value of ``target`` in a table consistent with the publication, searching tables
-    within one unit of the true one (enough to prove a second value exists), by backtracking
-    over the hidden cells with the reader's knowledge: '<5' is 1..4, 's' is 5 or more."""
-    hidden = [k for k in values if result.is_hidden(k)]
-    domains: dict[Key, list[int]] = {}
-    for key in hidden:
-        low, high = (1, 4) if result.marks[key] is Mark.SMALL else (5, 10**9)
-        domains[key] = [
-            v for v in (values[key] - 1, values[key], values[key] + 1) if low <= v <= high
-        ]
-    found: set[int] = set()
-    assignment: dict[Key, int] = {k: v for k, v in values.items() if not result.is_hidden(k)}
-
-    def lines_ok() -> bool:
-        for line in lines:
-            members = [*line.parts, line.total]
-            complete = all(m in assignment for m in members)
-            if complete and sum(assignment[p] for p in line.parts) != assignment[line.total]:
-                return False
-        return True
-
-    def walk(index: int) -> None:
-        if index == len(hidden):
-            found.add(assignment[target])
-            return
-        key = hidden[index]
-        for value in domains[key]:
-            assignment[key] = value
-            if lines_ok():
-                walk(index + 1)
-            del assignment[key]
-
-    walk(0)
-    return found
-
-
-def single_hidden_lines(
-    values: Mapping[Key, int], lines: Sequence[Line], result: Suppression
-) -> list[Line]:
-    """Lines with exactly one hidden member: that member is the total minus the others."""
-    return [
-        line for line in lines if sum(result.is_hidden(m) for m in [*line.parts, line.total]) == 1
-    ]
 
 
 # -- primary suppression ---------------------------------------------------------------------
@@ -154,6 +104,17 @@ def test_forced_cells_are_hidden_and_the_rest_adjusts() -> None:
     result = suppress(values, lines, forced={"total"})
     assert result.is_hidden("total")
     assert result.small == frozenset()
+
+
+def test_a_forced_total_is_not_left_derivable_from_the_published_parts() -> None:
+    # The total is hidden elsewhere; here it is the sum of published cells unless one goes.
+    values = {"a": 0, "b": 6, "c": 9, "total": 15}
+    lines = [Line(("a", "b", "c"), "total")]
+    result = suppress(values, lines, forced={"total"})
+    assert result.masked == {"b", "total"}
+    assert exposed_cells(values, lines, result, also={"total"}) == ()
+    naive = Suppression(marks={"total": Mark.MASKED})
+    assert exposed_cells(values, lines, naive, also={"total"}) == ("total",)
 
 
 def test_a_table_with_margins_is_protected_across_rows_columns_and_totals() -> None:
