@@ -20,6 +20,7 @@ connectors quarantine are out of both truth and prediction).
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
 import importlib.util
 import io
@@ -45,6 +46,7 @@ from hub.persons.matching.text import fold
 from hub.synthetic import SOURCES, generate_population, write_source_file
 from schemas.v1 import Person
 
+REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SEED = 2025
 REFERENCE_DATE = date(2025, 6, 1)
@@ -152,12 +154,22 @@ def _run_hub(
     args: Sequence[str], env: dict[str, str], stdout: Any = None
 ) -> tuple[float, int, float]:
     """Run ``hub <args>``; return (wall seconds, peak RSS in bytes, CPU seconds) of that
-    process."""
-    hub = Path(sys.executable).with_name("hub")
-    command = [str(hub), *args] if hub.exists() else [sys.executable, "-m", "hub.cli", *args]
+    process.
+
+    The command runs through ``--as-hub`` (below), which reports the process's own peak RSS
+    (``VmHWM``): the ``ru_maxrss`` that ``wait4`` returns would include this benchmark's own
+    memory, which a forked child inherits as its high-water mark.
+    """
+    with tempfile.NamedTemporaryFile(prefix="hub-rss-", suffix=".txt", delete=False) as handle:
+        stats_path = Path(handle.name)
+    command = [sys.executable, "-m", "bench.bench_linkage", "--as-hub", str(stats_path), *args]
     started = time.perf_counter()
     process = subprocess.Popen(  # noqa: S603 - our own command line
-        command, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE
+        command,
+        env=env,
+        cwd=REPOSITORY,
+        stdout=stdout or subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     _pid, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
@@ -168,8 +180,29 @@ def _run_hub(
         errors = ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"hub {' '.join(args)} failed: {errors.strip()[-500:]}")
-    # ru_maxrss is in kilobytes on Linux.
-    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+    try:
+        peak_kib = int(stats_path.read_text().strip() or 0)
+    finally:
+        stats_path.unlink(missing_ok=True)
+    return seconds, peak_kib * 1024, usage.ru_utime + usage.ru_stime
+
+
+def _as_hub(stats_file: str, hub_args: list[str]) -> None:
+    """Run the ``hub`` command line in this process and write its peak RSS (KiB) on exit."""
+
+    def report() -> None:
+        peak = 0
+        with Path("/proc/self/status").open() as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
+        Path(stats_file).write_text(str(peak))
+
+    atexit.register(report)
+    from hub.cli import main as hub_main
+
+    sys.argv = ["hub", *hub_args]
+    hub_main()
 
 
 def end_to_end(directory: Path, truth: dict[RecordKey, str]) -> dict[str, Any]:
@@ -320,6 +353,10 @@ def render(results: Sequence[SizeResult]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--as-hub"]:
+        _as_hub(arguments[1], arguments[2:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes",
@@ -330,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end imports")
     parser.add_argument("--work-dir", type=Path, default=None, help="keep files here")
     parser.add_argument("--json", type=Path, default=None, help="also write results as JSON")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     e2e = not args.no_e2e
     if e2e and not ingest_available():

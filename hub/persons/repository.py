@@ -42,13 +42,14 @@ def _processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | Non
     process: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).bind_processor(dialect)
     if process is None or not isinstance(column_type, Uuid):
         return process
-    # The same record id recurs on every key row of the record: convert it once.
-    converted: dict[Any, Any] = {}
+    # The same record id (the same object) recurs on every key row of the record: convert it
+    # once. Keyed by identity: hashing a UUID is slow, and the objects outlive the call.
+    converted: dict[int, Any] = {}
 
     def cached(value: Any) -> Any:
-        found = converted.get(value)
+        found = converted.get(id(value))
         if found is None:
-            found = converted[value] = process(value)
+            found = converted[id(value)] = process(value)
         return found
 
     return cached
@@ -84,15 +85,14 @@ def bulk_insert(
     )
     processors = [_processor(table.c[name].type, dialect) for name in names]
     if any(processors):
-        data = [
-            tuple(
-                value if process is None else process(value)
-                for value, process in zip(row, processors, strict=True)
-            )
-            for row in tuples
+        # Column by column: map() and zip() run in C, a generator per row would not.
+        columns_data = [
+            list(values) if process is None else list(map(process, values))
+            for values, process in zip(zip(*tuples, strict=True), processors, strict=True)
         ]
+        data: Sequence[tuple[Any, ...]] = list(zip(*columns_data, strict=True))
     else:
-        data = list(tuples)
+        data = tuples
     preparer = dialect.identifier_preparer
     target = preparer.format_table(table)
     column_list = ", ".join(preparer.quote(name) for name in names)
