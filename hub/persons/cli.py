@@ -24,6 +24,8 @@ from rich.progress import (
 )
 from sqlalchemy import Engine
 
+from consent.audit import Actor
+from consent.vocabulary import Channel
 from hub import migrations
 from hub.cli.base import fail, load_settings
 from hub.crypto import Crypto, build_crypto
@@ -41,11 +43,13 @@ class ExportFormat(StrEnum):
     CSV = "csv"
 
 
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
+def _actor(name: str | None) -> Actor:
+    if name is None:
+        try:
+            name = f"cli:{getpass.getuser()}"
+        except (KeyError, OSError):
+            name = "cli"
+    return Actor(client_id=name, channel=Channel.CLI)
 
 
 @contextmanager
@@ -97,7 +101,7 @@ def merge_command(
     keep, other = _uuid(person_id, "person"), _uuid(other_person_id, "person")
     try:
         with _hub(with_crypto=False) as (engine, _crypto), unit_of_work(engine) as session:
-            kept = service.merge_persons(session, keep, other, actor=actor or _default_actor())
+            kept = service.merge_persons(session, keep, other, actor=_actor(actor))
             kept_id = kept.id
     except HubError as exc:
         raise fail(exc.detail) from None
@@ -114,7 +118,7 @@ def detach_command(
     person, record = _uuid(person_id, "person"), _uuid(source_record_id, "source record")
     try:
         with _hub(with_crypto=False) as (engine, _crypto), unit_of_work(engine) as session:
-            fresh = service.detach_record(session, person, record, actor=actor or _default_actor())
+            fresh = service.detach_record(session, person, record, actor=_actor(actor))
             fresh_id = fresh.id
     except HubError as exc:
         raise fail(exc.detail) from None

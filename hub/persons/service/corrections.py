@@ -1,7 +1,8 @@
 """Manual corrections: merge two persons, detach a record into its own person.
 
-Each correction is kept (``person_correction``) and imposes must-link / cannot-link
-constraints between records (``person_constraint``) that every later linking honours.
+Each correction is kept (``person_correction``), written to the audit log for the persons it
+touches, and imposes must-link / cannot-link constraints between records
+(``person_constraint``) that every later linking honours.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from consent import audit
+from consent.audit import Actor
+from consent.vocabulary import AuditAction
 from hub.errors import ConflictError, NotFoundError
 from hub.models_base import utcnow
 from hub.persons import repository
@@ -50,7 +54,7 @@ def _constraint(
 
 
 def merge_persons(
-    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: str
+    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: Actor
 ) -> Person:
     """Merge ``other_person_id`` into ``person_id``: every record of both is one person from now
     on, whatever later imports and re-linking find (a must-link correction)."""
@@ -63,7 +67,10 @@ def merge_persons(
     correction = repository.add_correction(
         session,
         PersonCorrection(
-            kind=CorrectionKind.MERGE, person_id=keep.id, other_person_id=other.id, actor=actor
+            kind=CorrectionKind.MERGE,
+            person_id=keep.id,
+            other_person_id=other.id,
+            actor=actor.client_id[:200],
         ),
     )
     group = kept + absorbed
@@ -102,6 +109,16 @@ def merge_persons(
             "rules_version": RULES_VERSION,
         }
         session.add(link_row)
+    for pid in (keep.id, other.id):
+        audit.record(
+            session,
+            actor=actor,
+            action=AuditAction.WRITE,
+            person_id=pid,
+            fields=("person_link",),
+            reason="identity correction: merge",
+            reference=str(correction.id),
+        )
     other.status = PersonStatus.MERGED
     other.merged_into_id = keep.id
     other.updated_at = keep.updated_at = utcnow()
@@ -111,7 +128,7 @@ def merge_persons(
 
 
 def detach_record(
-    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: str
+    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: Actor
 ) -> Person:
     """Move one record of ``person_id`` into a new person of its own, and keep it apart from
     the person's other records from now on (cannot-link corrections). Returns the new person."""
@@ -133,7 +150,7 @@ def detach_record(
             person_id=person.id,
             other_person_id=fresh.id,
             source_record_id=source_record_id,
-            actor=actor,
+            actor=actor.client_id[:200],
         ),
     )
     others_set = set(others)
@@ -175,6 +192,16 @@ def detach_record(
         ],
     )
     repository.sync_record_persons(session, [source_record_id])
+    for pid in (person.id, fresh.id):
+        audit.record(
+            session,
+            actor=actor,
+            action=AuditAction.WRITE,
+            person_id=pid,
+            fields=("person_link",),
+            reason="identity correction: detach",
+            reference=str(correction.id),
+        )
     person.updated_at = utcnow()
     session.add(person)
     session.flush()

@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from consent import audit
+from consent.audit import Actor
+from consent.vocabulary import AuditAction
 from hub.crypto import Crypto
 from hub.errors import NotFoundError
 from hub.persons import repository
@@ -20,8 +23,11 @@ from schemas import v1
 # -- reading -----------------------------------------------------------------------------------
 
 
-def get_person_or_raise(session: Session, crypto: Crypto, person_id: uuid.UUID) -> PersonOut:
-    """A person with its source records (decrypted) and the evidence of each link."""
+def get_person_or_raise(
+    session: Session, crypto: Crypto, person_id: uuid.UUID, *, reader: Actor | None = None
+) -> PersonOut:
+    """A person with its source records (decrypted) and the evidence of each link. A
+    ``reader`` is written to the audit log (the fields read, never their values)."""
     person = repository.get(session, person_id)
     if person is None:
         raise NotFoundError(f"person {person_id} not found")
@@ -45,6 +51,15 @@ def get_person_or_raise(session: Session, crypto: Crypto, person_id: uuid.UUID) 
                     evidence=link_row.evidence,
                 ),
             )
+        )
+    if reader is not None and records:
+        audit.record(
+            session,
+            actor=reader,
+            action=AuditAction.READ,
+            person_id=person.id,
+            fields=sorted({name for r in records for name in r.person.model_fields_set}),
+            reason="identity resolution: person view",
         )
     return PersonOut(
         id=person.id,

@@ -134,3 +134,29 @@ def test_bodies_are_validated(
     person_id = _jade(engine, crypto)
     response = client.post(f"/v1/persons/{person_id}/merge", headers=admin, json={"other": "x"})
     assert response.status_code == 422
+
+
+def test_reads_and_corrections_are_audited(
+    client: TestClient, engine: Engine, crypto: Crypto, admin: dict[str, str]
+) -> None:
+    from sqlmodel import Session
+
+    from consent.audit import entries_for_person, verify_chain
+
+    person_id = _jade(engine, crypto)
+    assert client.get(f"/v1/persons/{person_id}", headers=admin).status_code == 200
+    boussole = record_id(engine, "boussole", "B-1")
+    detached = client.post(
+        f"/v1/persons/{person_id}/detach", headers=admin, json={"source_record_id": str(boussole)}
+    ).json()
+    with Session(engine) as session:
+        entries = entries_for_person(session, person_id)
+        fresh_entries = entries_for_person(session, uuid.UUID(detached["id"]))
+        assert verify_chain(session).ok
+    actions = [(e.action, e.reason) for e in entries]
+    assert ("read", "identity resolution: person view") in actions
+    assert ("write", "identity correction: detach") in actions
+    read = next(e for e in entries if e.action == "read")
+    assert "family_name" in read.fields
+    assert "Weber" not in repr(read.fields)
+    assert any(e.action == "write" for e in fresh_entries)

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 import hub.persons.service.linking as persons_service
+from consent.audit import Actor
+from consent.vocabulary import Channel
 from hub.crypto import Crypto, build_crypto
 from hub.db import unit_of_work
 from hub.errors import ConflictError, NotFoundError
@@ -27,6 +29,7 @@ from tests.hub.persons.factories import (
 )
 
 HOUSEHOLD = "06 11 22 33 44"
+DPO = Actor(client_id="dpo", channel=Channel.CLI)
 
 
 @pytest.fixture
@@ -159,7 +162,7 @@ def _two_unlinked_records(engine: Engine, crypto: Crypto) -> tuple[uuid.UUID, uu
 def test_merge_survives_reimports_and_relinking(engine: Engine, crypto: Crypto) -> None:
     keep, other = _two_unlinked_records(engine, crypto)
     with unit_of_work(engine) as session:
-        service.merge_persons(session, keep, other, actor="dpo")
+        service.merge_persons(session, keep, other, actor=DPO)
     persons = persons_by_record(engine)
     assert persons[("boussole", "B-1")] == keep
     # Both records change in later exports: they are linked again, and stay together.
@@ -206,7 +209,7 @@ def test_detach_survives_reimports_relinking_and_new_evidence(
     assert persons_by_record(engine)[("boussole", "B-1")] == person
     detached = record_id(engine, "boussole", "B-1")
     with unit_of_work(engine) as session:
-        fresh = service.detach_record(session, person, detached, actor="coordinator").id
+        fresh = service.detach_record(session, person, detached, actor=DPO).id
     assert persons_by_record(engine)[("boussole", "B-1")] == fresh
 
     # The detached record changes and is imported again; a third record matches both.
@@ -269,18 +272,16 @@ def test_corrections_are_checked(engine: Engine, crypto: Crypto) -> None:
     keep, other = _two_unlinked_records(engine, crypto)
     with unit_of_work(engine) as session:
         with pytest.raises(ConflictError):
-            service.merge_persons(session, keep, keep, actor="dpo")
+            service.merge_persons(session, keep, keep, actor=DPO)
         with pytest.raises(NotFoundError):
-            service.merge_persons(session, keep, uuid.uuid4(), actor="dpo")
+            service.merge_persons(session, keep, uuid.uuid4(), actor=DPO)
         with pytest.raises(ConflictError, match="only record"):
-            service.detach_record(
-                session, keep, record_id(engine, "decrocheurs", "L-1"), actor="dpo"
-            )
+            service.detach_record(session, keep, record_id(engine, "decrocheurs", "L-1"), actor=DPO)
         with pytest.raises(NotFoundError):
-            service.detach_record(session, keep, record_id(engine, "boussole", "B-1"), actor="dpo")
-        service.merge_persons(session, keep, other, actor="dpo")
+            service.detach_record(session, keep, record_id(engine, "boussole", "B-1"), actor=DPO)
+        service.merge_persons(session, keep, other, actor=DPO)
     with unit_of_work(engine) as session, pytest.raises(ConflictError, match="merged"):
-        service.merge_persons(session, other, keep, actor="dpo")
+        service.merge_persons(session, other, keep, actor=DPO)
 
 
 def test_person_view_decrypts_records_and_shows_evidence(engine: Engine, crypto: Crypto) -> None:
