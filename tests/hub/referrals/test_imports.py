@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from connectors.base import RowResult
 from hub.crypto import Crypto, build_crypto
+from hub.ingest.hooks import register_post_import, unregister_post_import
 from hub.ingest.service import run_import
 from hub.referrals import imports
 from hub.referrals.context import RoutingContext
@@ -22,6 +23,14 @@ from schemas.v1.models import FollowUp, Person, SourceRecord
 from tests.hub.referrals.helpers import Network, born_years_ago, network, refer, referral_body
 
 MULHOUSE = "68224"
+
+
+@pytest.fixture(autouse=True)
+def _routing_hook_last() -> None:
+    """Routing runs after identity resolution's hook, as its imports arrange in production;
+    a test elsewhere that re-registers a hook may have changed the order: restore it."""
+    unregister_post_import(imports.route_after_import)
+    register_post_import(imports.route_after_import)
 
 
 @pytest.fixture
