@@ -46,6 +46,11 @@ def _active_or_raise(session: Session, person_id: uuid.UUID) -> Person:
     return person
 
 
+def _as_actor(actor: Actor | str) -> Actor:
+    # A bare name is an API client id (the audit log's default channel).
+    return Actor(client_id=actor) if isinstance(actor, str) else actor
+
+
 def _constraint(
     kind: ConstraintKind, a: uuid.UUID, b: uuid.UUID, correction: PersonCorrection
 ) -> PersonConstraint:
@@ -54,10 +59,11 @@ def _constraint(
 
 
 def merge_persons(
-    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: Actor
+    session: Session, person_id: uuid.UUID, other_person_id: uuid.UUID, *, actor: Actor | str
 ) -> Person:
     """Merge ``other_person_id`` into ``person_id``: every record of both is one person from now
     on, whatever later imports and re-linking find (a must-link correction)."""
+    actor = _as_actor(actor)
     if person_id == other_person_id:
         raise ConflictError("a person cannot be merged with itself")
     keep = _active_or_raise(session, person_id)
@@ -128,10 +134,11 @@ def merge_persons(
 
 
 def detach_record(
-    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: Actor
+    session: Session, person_id: uuid.UUID, source_record_id: uuid.UUID, *, actor: Actor | str
 ) -> Person:
     """Move one record of ``person_id`` into a new person of its own, and keep it apart from
     the person's other records from now on (cannot-link corrections). Returns the new person."""
+    actor = _as_actor(actor)
     person = _active_or_raise(session, person_id)
     links = repository.links_for_records(session, [source_record_id])
     if source_record_id not in links or links[source_record_id][0] != person.id:
