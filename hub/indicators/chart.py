@@ -11,6 +11,7 @@ import io
 import math
 from typing import Literal
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -59,14 +60,8 @@ def render_chart(report: IndicatorReport, fmt: ChartFormat = "png") -> bytes:
                 linestyle=":",
                 linewidth=1,
             )
-    axes.plot(
-        positions,
-        [point.target for point in points],
-        label=f"Objectif au rythme du programme ({_thousands(report.programme.target)} jeunes)",
-        color="#777777",
-        linestyle="--",
-        linewidth=1.5,
-    )
+    if any(point.target for point in points):
+        _plot_target(axes, positions, report)
     step = max(1, math.ceil(len(points) / 12))
     axes.set_xticks(positions[::step], labels[::step], rotation=45, ha="right")
     axes.set_ylim(bottom=0)
@@ -96,3 +91,14 @@ def _metadata(fmt: ChartFormat) -> dict[str, str | None]:
     if fmt == "svg":
         return {"Date": None, "Creator": None}
     return {"Software": None}
+
+
+def _plot_target(axes: Axes, positions: list[int], report: IndicatorReport) -> None:
+    axes.plot(
+        positions,
+        [point.target for point in report.cumulative],
+        label=f"Objectif au rythme du programme ({_thousands(report.programme.target)} jeunes)",
+        color="#777777",
+        linestyle="--",
+        linewidth=1.5,
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import typer
 
 from hub.cli.base import app, fail, load_settings
+from hub.crypto import build_crypto
 from hub.db import engine_from_settings, unit_of_work
 from hub.errors import HubError
 from hub.indicators import service
@@ -87,3 +88,41 @@ def report(
     )
     for path in [*written.reports, written.chart]:
         typer.echo(f"  wrote {path}")
+
+
+@app.command("demo-activity")
+def demo_activity(
+    size: int = typer.Option(320, "--size", min=10, max=5000, help="Young people to replay."),
+) -> None:
+    """Replay about 300 days of synthetic programme activity (imports, referrals, answers,
+    outcomes) into a non-production database, so that `hub report` has something to show.
+    Idempotent: a second run adds nothing."""
+    from hub.indicators.demo import seed_demo_activity  # the demo pulls in Faker
+
+    settings = load_settings()
+    if settings.is_production:
+        raise fail("demo activity is never seeded in production", USAGE)
+    engine = engine_from_settings(settings)
+    try:
+        crypto = build_crypto(settings, engine)
+        with unit_of_work(engine) as session:
+            summary = seed_demo_activity(session, crypto, settings, size=size)
+    except HubError as exc:
+        raise fail(exc.detail) from None
+    finally:
+        engine.dispose()
+    if summary.skipped:
+        typer.echo("Demo activity already present: nothing added.")
+    else:
+        typer.echo(
+            f"Demo activity: {summary.young_people} young people, {summary.records} source "
+            f"records, {summary.referrals} referrals, {summary.transitions} status changes "
+            f"from {summary.start.isoformat()} to {summary.end.isoformat()}."
+        )
+    programme_end = summary.start.replace(year=summary.start.year + 2) - timedelta(days=1)
+    typer.echo(
+        "Report, with a two-year programme starting with the demo activity:\n"
+        f"  HUB_PROGRAMME_START={summary.start.isoformat()} "
+        f"HUB_PROGRAMME_END={programme_end.isoformat()} "
+        f"hub report --to {summary.end.isoformat()} --out report/"
+    )

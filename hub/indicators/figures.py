@@ -128,6 +128,13 @@ class RawTable:
     shared: dict[tuple[str, str], str] = field(default_factory=dict)
     """Cells that are also published elsewhere, by the name of that figure."""
     note: str | None = None
+    aliases: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    """Displayed cells that are another cell under a second heading (the last month's
+    cumulative count is the total)."""
+
+    def cell(self, row: str, column: str) -> tuple[str, str]:
+        """The key of the value displayed at ``row``, ``column``."""
+        return self.aliases.get((row, column), (row, column))
 
 
 @dataclass
@@ -289,7 +296,6 @@ def person_tables(
     rurality: RuralityTable,
 ) -> list[RawTable]:
     territory, by_territory = territory_rows(journeys, resolver, rurality)
-    months = [Row(month, month, 1) for month in period.months()]
     return [
         person_table(
             id="channel",
@@ -338,17 +344,63 @@ def person_tables(
             period=period,
             assign=lambda j, _p: sex_key(j.sex),
         ),
-        person_table(
-            id="month",
-            title="Par mois d'entrée dans la phase",
-            rows=months,
-            journeys=journeys,
-            period=period,
-            assign=lambda j, p: _month(phase_day(j, p)),
-            note="Chaque personne est comptée le mois où elle entre pour la première fois dans "
-            "la phase.",
-        ),
+        month_table(journeys, period),
     ]
+
+
+def month_table(journeys: Sequence[Journey], period: Period) -> RawTable:
+    """Entries into each phase per month, and the cumulative counts at each month's end.
+
+    The cumulative counts are cells of the table, tied to the monthly ones by
+    ``cumul(k) = cumul(k - 1) + month(k)`` (the last one is the total): suppression sees these
+    relations, so a published cumulative point never gives a hidden month away, and a
+    hidden month hides as few cumulative points as possible.
+    """
+    months = period.months()
+    base = person_table(
+        id="month",
+        title="Par mois d'entrée dans la phase",
+        rows=[Row(month, month, 1) for month in months],
+        journeys=journeys,
+        period=period,
+        assign=lambda j, p: _month(phase_day(j, p)),
+        note="Chaque personne est comptée le mois où elle entre pour la première fois dans "
+        "la phase ; cumul : depuis le début de la période, à la fin du mois.",
+    )
+    values = dict(base.values)
+    lines: list[Line] = []
+    aliases: dict[tuple[str, str], tuple[str, str]] = {}
+    for phase in PHASE_IDS:
+        running = 0
+        previous: tuple[str, str] | None = None
+        for index, month in enumerate(months):
+            running += values[(month, phase)]
+            last = index == len(months) - 1
+            cumulative = (TOTAL, phase) if last else (month, f"cumul_{phase}")
+            if not last:
+                values[cumulative] = running
+            parts = ((previous,) if previous else ()) + ((month, phase),)
+            lines.append(Line(parts, cumulative))
+            previous = cumulative
+        aliases[(months[-1], f"cumul_{phase}")] = (TOTAL, phase)
+        aliases[(TOTAL, f"cumul_{phase}")] = (TOTAL, phase)
+    labels = dict(PHASES)
+    columns = [
+        *base.columns,
+        *(Column(f"cumul_{phase}", f"{labels[phase]} (cumul)") for phase in PHASE_IDS),
+    ]
+    return RawTable(
+        id=base.id,
+        title=base.title,
+        unit=base.unit,
+        columns=columns,
+        rows=base.rows,
+        values=values,
+        lines=lines,
+        shared=base.shared,
+        note=base.note,
+        aliases=aliases,
+    )
 
 
 def _month(day: date | None) -> str:

@@ -102,9 +102,9 @@ PRIVACY_RULES = (
     f"« {MASKED_MARKER} » : effectif masqué (secret secondaire) pour qu'aucune valeur "
     f"« {SMALL_MARKER} » ne puisse être retrouvée à partir des totaux, sous-totaux et autres "
     "cellules du tableau ; un total partagé par plusieurs tableaux est masqué partout.",
-    "Les médianes portant sur moins de 5 personnes et les pourcentages calculés sur un "
-    "effectif masqué ne sont pas publiés ; la courbe cumulée ne montre que les points "
-    "calculables à partir des valeurs publiées.",
+    "Les cumuls mensuels sont des cellules du tableau par mois, protégées avec lui (la courbe "
+    "ne montre que les cumuls publiés). Les médianes portant sur moins de 5 personnes et "
+    "les pourcentages calculés sur un effectif masqué ne sont pas publiés.",
 )
 
 DELAYS = (
@@ -141,19 +141,15 @@ def _shown(value: int, hidden: bool, threshold: int) -> Count:
 
 
 def _table(raw: RawTable, result: Suppression) -> TablePublic:
-    rows = [
-        RowPublic(
-            id=row.id,
-            label=row.label,
-            level=row.level,
-            kind=row.kind,
-            values={
-                col.id: result.display((row.id, col.id), raw.values[(row.id, col.id)])
-                for col in raw.columns
-            },
+    rows = []
+    for row in raw.rows:
+        values = {}
+        for col in raw.columns:
+            key = raw.cell(row.id, col.id)
+            values[col.id] = result.display(key, raw.values[key])
+        rows.append(
+            RowPublic(id=row.id, label=row.label, level=row.level, kind=row.kind, values=values)
         )
-        for row in raw.rows
-    ]
     return TablePublic(
         id=raw.id,
         title=raw.title,
@@ -164,28 +160,21 @@ def _table(raw: RawTable, result: Suppression) -> TablePublic:
     )
 
 
-def _cumulative(
-    raw: RawTable, result: Suppression, programme: Programme, start: date
-) -> list[CumulativePoint]:
-    months = [row.id for row in raw.rows if row.id != TOTAL]
+def _cumulative(table: TablePublic, programme: Programme, start: date) -> list[CumulativePoint]:
+    """The cumulative columns of the published month table, with the target's pace."""
     points: list[CumulativePoint] = []
-    for index, month in enumerate(months):
-        values: dict[str, int | None] = {}
-        for phase in PHASE_IDS:
-            before = [(m, phase) for m in months[: index + 1]]
-            after = [(m, phase) for m in months[index + 1 :]]
-            total = (TOTAL, phase)
-            if not any(result.is_hidden(c) for c in before):
-                values[phase] = sum(raw.values[c] for c in before)
-            elif not any(result.is_hidden(c) for c in [*after, total]):
-                values[phase] = raw.values[total] - sum(raw.values[c] for c in after)
-            else:
-                values[phase] = None
-        year, mon = int(month[:4]), int(month[5:])
-        month_end = (date(year + mon // 12, mon % 12 + 1, 1)) - timedelta(days=1)
+    for row in table.rows:
+        if row.id == TOTAL:
+            continue
+        values = {
+            phase: value if isinstance(value := row.values[f"cumul_{phase}"], int) else None
+            for phase in PHASE_IDS
+        }
+        year, mon = int(row.id[:4]), int(row.id[5:])
+        month_end = date(year + mon // 12, mon % 12 + 1, 1) - timedelta(days=1)
         points.append(
             CumulativePoint(
-                month=month,
+                month=row.id,
                 reperes=values["reperes"],
                 mobilises=values["mobilises"],
                 orientes=values["orientes"],
@@ -215,8 +204,8 @@ def publish(
         for phase, value in figures.funnel.items()
     }
     tables = [_table(raw, results[raw.id]) for raw in figures.tables]
-    month_table = next(raw for raw in figures.tables if raw.id == "month")
-    cumulative = _cumulative(month_table, results["month"], programme, figures.period.start)
+    month_table = next(table for table in tables if table.id == "month")
+    cumulative = _cumulative(month_table, programme, figures.period.start)
     last_day = min(figures.period.end, local_day(figures.as_of))
     expected = programme.expected(figures.period.start, last_day)
     delays = []

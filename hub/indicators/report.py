@@ -38,6 +38,15 @@ def _days(value: float | None) -> str:
     return f"{text} jours"
 
 
+def _pace(expected: int, percent: float | None) -> str:
+    if expected <= 0:
+        return "- La période est en dehors de celle du programme : pas de rythme attendu."
+    return (
+        f"- Au rythme prévu, {_count(expected)} jeunes auraient dû être repérés à la fin de la "
+        f"période : les repérés en font {_percent(percent)}."
+    )
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -89,8 +98,7 @@ def render_markdown(report: IndicatorReport, *, chart_file: str | None = None) -
         "",
         f"- Repérés sur la période : **{_count(progress.reperes)}** sur un objectif de "
         f"{_count(progress.target)}, soit {_percent(progress.percent_of_target)}.",
-        f"- Au rythme prévu, {_count(progress.expected_by_as_of)} jeunes auraient dû être "
-        f"repérés à la fin de la période : {_percent(progress.percent_of_expected)} du rythme.",
+        _pace(progress.expected_by_as_of, progress.percent_of_expected),
         f"- Ambassadeurs (codes pair à pair) ayant amené des jeunes : "
         f"{_count(report.peer_ambassadors)}.",
         "",
@@ -116,14 +124,7 @@ def render_markdown(report: IndicatorReport, *, chart_file: str | None = None) -
     ]
     for table in report.tables:
         lines += _md_table(table)
-    lines += ["## Cumul mensuel", "", "| Mois | Repérés | Mobilisés | Orientés | Objectif |"]
-    lines.append("|---|---:|---:|---:|---:|")
-    for point in report.cumulative:
-        lines.append(
-            f"| {point.month} | {_count(point.reperes)} | {_count(point.mobilises)} | "
-            f"{_count(point.orientes)} | {point.target:.0f} |"
-        )
-    lines += ["", "## Définitions", ""]
+    lines += ["## Définitions", ""]
     lines += [f"- **{d.label}** : {d.definition}" for d in report.definitions]
     lines += ["", "## Notes sur les données", ""]
     lines += [f"- {note}" for note in report.notes]

@@ -229,7 +229,8 @@ def expected(ledger: Ledger, start: date, end: date) -> Expected:
             delays["reperage_orientation"].append((oriented - spotted).days)
 
     cumulative: dict[str, dict[str, int]] = {}
-    for month in _months(start, end):
+    months = _months(start, end)
+    for month in months:
         cumulative[month] = {
             ph: sum(
                 1
@@ -238,6 +239,9 @@ def expected(ledger: Ledger, start: date, end: date) -> Expected:
             )
             for ph in PHASES
         }
+    for month in months[:-1]:  # the last month's cumulative count is the total
+        for ph in PHASES:
+            tables["month"][(month, f"cumul_{ph}")] = cumulative[month][ph]
     return Expected(
         funnel=funnel,
         tables={k: dict(v) for k, v in tables.items()},

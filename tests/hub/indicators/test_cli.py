@@ -85,7 +85,7 @@ def test_report_writes_one_format_and_an_svg_chart(tmp_path: Path) -> None:
     assert b"<svg" in (out / names[1]).read_bytes()
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("app_env", "engine")
 def test_the_programme_period_and_target_come_from_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -99,7 +99,7 @@ def test_the_programme_period_and_target_come_from_the_settings(
     assert report["programme"]["target"] == 300
 
 
-@pytest.mark.usefixtures("app_env")
+@pytest.mark.usefixtures("app_env", "engine")
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -113,3 +113,24 @@ def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("engine")  # empties the tables the command committed to
+def test_demo_activity_gives_the_demo_a_meaningful_report(app_env: Settings) -> None:
+    first = runner.invoke(app, ["demo-activity", "--size", "60"])
+    assert first.exit_code == 0, first.output
+    assert "Demo activity:" in first.stdout
+    again = runner.invoke(app, ["demo-activity", "--size", "60"])
+    assert again.exit_code == 0, again.output
+    assert "already present: nothing added" in again.stdout
+    hint = next(line for line in first.stdout.splitlines() if "HUB_PROGRAMME_START=" in line)
+    env = dict(part.split("=", 1) for part in hint.split() if part.startswith("HUB_"))
+    to = hint.split("--to ")[1].split()[0]
+    result = runner.invoke(app, ["report", "--to", to, "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["period"]["start"] == env["HUB_PROGRAMME_START"]
+    assert isinstance(report["funnel"]["reperes"], int)
+    assert report["funnel"]["reperes"] >= 30
+    assert report["funnel"]["mobilises"] not in (0, "<5")
+    assert report["progress"]["expected_by_as_of"] > 0

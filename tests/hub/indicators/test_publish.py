@@ -91,7 +91,7 @@ def test_cumulative_points_are_shown_only_where_published_cells_give_them() -> N
     assert render_chart(report, "png").startswith(b"\x89PNG")
     assert b"<svg" in render_chart(report, "svg")
     markdown = render(report, ReportFormat.MD)
-    assert "| 2025-02 | — |" in markdown
+    assert "| 2025-02 | <5 | 0 | 0 | s | 0 | 0 |" in markdown
 
 
 def test_merges_are_followed_to_the_live_person_and_cycles_do_not_hang() -> None:

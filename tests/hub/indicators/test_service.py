@@ -107,7 +107,7 @@ def test_the_published_report_shows_only_what_the_rules_allow(
         published = _suppression_of(table)
         for row in table.rows:
             for column, shown in row.values.items():
-                value = raw.values[(row.id, column)]
+                value = raw.values[raw.cell(row.id, column)]
                 if isinstance(shown, int):
                     assert shown == value, (table.id, row.id, column)
                     assert shown == 0 or shown >= 5, (table.id, row.id, column)
@@ -130,7 +130,8 @@ def test_the_published_report_shows_only_what_the_rules_allow(
         # The total row of a person table is the funnel.
         if raw.unit == "personnes":
             total = next(row for row in table.rows if row.id == "total")
-            assert total.values == report.funnel.model_dump()
+            funnel = {k: v for k, v in total.values.items() if not k.startswith("cumul_")}
+            assert funnel == report.funnel.model_dump()
     assert hidden_small > 0
     assert hidden_masked > 0  # complementary suppression was needed and applied
     _check_headline(report, want, ledger)
