@@ -43,13 +43,20 @@ from connectors.registry import get_connector
 from hub.persons.matching import features_from_person, link
 from hub.persons.matching.engine import no_gc_pauses
 from hub.persons.matching.text import fold
-from hub.synthetic import SOURCES, generate_population, write_source_file
+from hub.synthetic import (
+    DECROCHEURS,
+    SOURCES,
+    generate_population,
+    later_rows,
+    write_source_file,
+)
 from schemas.v1 import Person
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 DEFAULT_SEED = 2025
 REFERENCE_DATE = date(2025, 6, 1)
+LATER_FILE = "decrocheurs-next-campaign.csv"
 
 RecordKey = tuple[str, str]
 
@@ -205,8 +212,11 @@ def _as_hub(stats_file: str, hub_args: list[str]) -> None:
     hub_main()
 
 
-def end_to_end(directory: Path, truth: dict[RecordKey, str]) -> dict[str, Any]:
-    """Import the three files into a fresh hub and score the persons it exports."""
+def end_to_end(
+    directory: Path, truth: dict[RecordKey, str], later_truth: dict[RecordKey, str]
+) -> dict[str, Any]:
+    """Import the three files into a fresh hub and score the persons it exports; then import
+    a later export (new records of known people) on top, and score again."""
     data_dir = directory / "hub"
     shutil.rmtree(data_dir, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
@@ -232,17 +242,35 @@ def end_to_end(directory: Path, truth: dict[RecordKey, str]) -> dict[str, Any]:
     result["import_seconds"] = round(total, 2)
     result["import_cpu_seconds"] = round(cpu_total, 2)
     result["peak_rss_mb"] = peak >> 20
+    seconds, records, scores = _export_and_score(directory, env, truth)
+    result["export_seconds"] = round(seconds, 2)
+    result["records"] = records
+    result["scores"] = asdict(scores)
+
+    seconds, rss, cpu = _run_hub(["import", DECROCHEURS, str(directory / LATER_FILE)], env)
+    _seconds, records, scores = _export_and_score(directory, env, truth | later_truth)
+    result["later_import"] = {
+        "new_records": len(later_truth),
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_rss_mb": rss >> 20,
+        "records": records,
+        "scores": asdict(scores),
+    }
+    return result
+
+
+def _export_and_score(
+    directory: Path, env: dict[str, str], truth: dict[RecordKey, str]
+) -> tuple[float, int, Scores]:
     export_path = directory / "persons.csv"
     with export_path.open("wb") as handle:
         seconds, _rss, _cpu = _run_hub(["persons", "export", "--format", "csv"], env, stdout=handle)
-    result["export_seconds"] = round(seconds, 2)
     with export_path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     keys = [(row["source"], row["source_record_id"]) for row in rows]
     scores = pairwise_scores([row["person_id"] for row in rows], [truth[key] for key in keys])
-    result["records"] = len(rows)
-    result["scores"] = asdict(scores)
-    return result
+    return seconds, len(rows), scores
 
 
 def ingest_available() -> bool:
@@ -267,7 +295,11 @@ def run_size(
     generate_seconds = time.perf_counter() - started
     truth = population.truth()
     rows = population.row_count
-    del population
+    # A later export (the next campaign): new records of known people, imported on top.
+    later = later_rows(population, DECROCHEURS, max(persons // 10, 1), seed=seed + 1)
+    write_source_file(population, DECROCHEURS, directory / LATER_FILE, rows=later)
+    later_truth = {(DECROCHEURS, row.source_record_id): row.person_id for row in later}
+    del population, later
     log.write(f"[{persons:>7,} persons] generated {rows:,} rows in {generate_seconds:.1f} s\n")
 
     started = time.perf_counter()
@@ -303,15 +335,25 @@ def run_size(
     )
     del records, people
     if e2e:
-        result.end_to_end = end_to_end(directory, truth)
+        result.end_to_end = end_to_end(directory, truth, later_truth)
         log.write(
             f"[{persons:>7,} persons] end to end: imports {result.end_to_end['import_seconds']} s "
             f"(CPU {result.end_to_end['import_cpu_seconds']} s), "
             f"peak RSS {result.end_to_end['peak_rss_mb']} MB, "
             f"F1 {result.end_to_end['scores']['f1']:.4f}\n"
         )
+        later_import = result.end_to_end["later_import"]
+        log.write(
+            f"[{persons:>7,} persons] later import of {later_import['new_records']:,} records: "
+            f"{later_import['seconds']} s (CPU {later_import['cpu_seconds']} s), "
+            f"F1 {later_import['scores']['f1']:.4f}\n"
+        )
     log.flush()
     return result
+
+
+def _per_record(result: SizeResult) -> float:
+    return result.engine_seconds / max(result.records, 1)
 
 
 def render(results: Sequence[SizeResult]) -> str:
@@ -337,10 +379,24 @@ def render(results: Sequence[SizeResult]) -> str:
             f"{r.baseline.recall:>6.4f} {r.baseline.f1:>6.4f} {r.baseline_seconds:>5.2f} | "
             f"{e2e_cols}"
         )
+    later = [r for r in results if r.end_to_end.get("later_import")]
+    if later:
+        lines += [
+            "",
+            "Later import (next campaign) on top of the hub: new records linked to known people",
+        ]
+        for r in later:
+            step = r.end_to_end["later_import"]
+            lines.append(
+                f"{r.persons:>8,} persons: {step['new_records']:>6,} new records in "
+                f"{step['seconds']:>5.1f} s (CPU {step['cpu_seconds']:.1f} s), "
+                f"F1 after {step['scores']['f1']:.4f}"
+            )
     by_size = {r.persons: r for r in results}
     if 10_000 in by_size and 100_000 in by_size:
         small, large = by_size[10_000], by_size[100_000]
         ratio = f"time ratio 100k/10k: matching {large.engine_seconds / small.engine_seconds:.1f}x"
+        ratio += f", matching per record {_per_record(large) / _per_record(small):.2f}x"
         if large.end_to_end and small.end_to_end:
             e2e_ratio = large.end_to_end["import_seconds"] / small.end_to_end["import_seconds"]
             ratio += f", end to end {e2e_ratio:.1f}x"

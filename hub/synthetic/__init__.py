@@ -116,6 +116,35 @@ def generate_population(
     return Population(seed=seed, reference_date=reference_date, persons=tuple(persons), rows=rows)
 
 
+def later_rows(
+    population: Population, source: str, n_rows: int, *, seed: int
+) -> tuple[SourceRow, ...]:
+    """Rows of a later export of ``source`` (the next campaign, new requests): ``n_rows`` new
+    records of people of ``population`` (repeats, with the usual mess), with record ids that
+    follow the population's. Ground truth in ``person_id``; deterministic for ``seed``."""
+    if source not in RENDERERS:
+        raise ValueError(f"unknown source {source!r}; expected one of {list(SOURCES)}")
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not a secret
+    make_id = record_id_factory(source, rng)
+    first = len(population.rows.get(source, ())) + 1
+    rows: list[SourceRow] = []
+    for number in range(first, first + n_rows):
+        person = population.persons[rng.randrange(len(population.persons))]
+        ctx = _Context(rng=rng, reference_date=population.reference_date, occurrence=1)
+        record_id = make_id(number)
+        cells, tags = RENDERERS[source](ctx, person, record_id)
+        rows.append(
+            SourceRow(
+                source=source,
+                source_record_id=record_id,
+                person_id=person.person_id,
+                cells=tuple(cells),
+                variations=(*tags, "later"),
+            )
+        )
+    return tuple(rows)
+
+
 __all__ = [
     "BOUSSOLE",
     "COLUMNS",
@@ -127,6 +156,7 @@ __all__ = [
     "SourceRow",
     "SyntheticPerson",
     "generate_population",
+    "later_rows",
     "write_ground_truth",
     "write_source_file",
 ]

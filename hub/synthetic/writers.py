@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from hub.synthetic.rows import BOUSSOLE, COLUMNS, DECROCHEURS, PERDUS_DE_VUE
+from hub.synthetic.rows import BOUSSOLE, COLUMNS, DECROCHEURS, PERDUS_DE_VUE, SourceRow
 
 if TYPE_CHECKING:
     from hub.synthetic import Population
@@ -53,15 +54,18 @@ def write_source_file(
     *,
     delimiter: str | None = None,
     encoding: str | None = None,
+    rows: Sequence[SourceRow] | None = None,
 ) -> int:
-    """Write ``population``'s rows of ``source`` to ``path`` in the source's reference layout.
+    """Write ``population``'s rows of ``source`` (or ``rows``, e.g. from
+    :func:`~hub.synthetic.later_rows`) to ``path`` in the source's reference layout.
 
     CSV uses the platform's usual dialect (see :data:`CSV_DIALECTS`) unless ``delimiter`` or
     ``encoding`` say otherwise. Returns the number of data rows written.
     """
     if source not in COLUMNS:
         raise ValueError(f"unknown source {source!r}; expected one of {sorted(COLUMNS)}")
-    rows = population.rows[source]
+    if rows is None:
+        rows = population.rows[source]
     header = COLUMNS[source]
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":

@@ -16,6 +16,7 @@ from hub.synthetic import (
     SOURCES,
     Population,
     generate_population,
+    later_rows,
     write_ground_truth,
     write_source_file,
 )
@@ -140,3 +141,13 @@ def test_unknown_source_or_format_is_refused(population: Population, tmp_path: P
         write_source_file(population, "nope", tmp_path / "x.csv")
     with pytest.raises(ValueError, match="unknown format"):
         write_source_file(population, BOUSSOLE, tmp_path / "x.ods", "ods")  # type: ignore[arg-type]
+
+
+def test_later_rows_are_new_records_of_known_people(population: Population, tmp_path: Path) -> None:
+    later = later_rows(population, DECROCHEURS, 300, seed=5)
+    assert later == later_rows(population, DECROCHEURS, 300, seed=5)
+    known_ids = {row.source_record_id for row in population.rows[DECROCHEURS]}
+    assert not known_ids & {row.source_record_id for row in later}
+    assert {row.person_id for row in later} <= {p.person_id for p in population.persons}
+    path = tmp_path / "next.csv"
+    assert write_source_file(population, DECROCHEURS, path, rows=later) == 300
