@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from hub import migrations
 from hub.cli.base import app, fail, load_settings
 from hub.crypto import build_crypto
 from hub.db import engine_from_settings, unit_of_work
@@ -58,6 +59,8 @@ def report(
     settings = load_settings()
     engine = engine_from_settings(settings)
     try:
+        if not migrations.is_up_to_date(engine):
+            raise fail("the database schema is not up to date: run `hub db upgrade`")
         with unit_of_work(engine) as session:
             published = service.compute(session, settings, start=first, end=last)
     except HubError as exc:
@@ -104,6 +107,8 @@ def demo_activity(
         raise fail("demo activity is never seeded in production", USAGE)
     engine = engine_from_settings(settings)
     try:
+        if not migrations.is_up_to_date(engine):
+            raise fail("the database schema is not up to date: run `hub db upgrade`")
         crypto = build_crypto(settings, engine)
         with unit_of_work(engine) as session:
             summary = seed_demo_activity(session, crypto, settings, size=size)
