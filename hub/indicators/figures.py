@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from hub.indicators.population import Journey, ReferralFact
+from hub.indicators.referral_figures import referral_tables
 from hub.indicators.suppression import Line
-from hub.referrals.vocabulary import Outcome, ReferralStatus
+from hub.indicators.tables import TOTAL, Column, Period, RawTable, Row
 from schemas.territory import CommuneResolver, RuralityTable
 
 PHASES: tuple[tuple[str, str], ...] = (
@@ -24,7 +25,6 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("orientes", "Orientés vers le droit commun"),
 )
 PHASE_IDS = tuple(p for p, _ in PHASES)
-TOTAL = "total"
 
 CHANNELS: tuple[tuple[str, str], ...] = (
     ("psad", "Décrocheurs (listes PSAD / SIEI)"),
@@ -52,89 +52,6 @@ QPV: tuple[tuple[str, str], ...] = (
     ("no", "Ne réside pas en QPV"),
     ("unknown", "Non renseigné"),
 )
-
-REFERRAL_STATES: tuple[tuple[str, str], ...] = (
-    ("requested", "En attente de réponse"),
-    ("ongoing", "Acceptée, en cours ou en pause"),
-    *(
-        (f"completed:{o.value}", f"Terminée : {label}")
-        for o, label in (
-            (Outcome.ENTREE_PACEA, "entrée PACEA"),
-            (Outcome.CEJ, "CEJ"),
-            (Outcome.FORMATION, "formation"),
-            (Outcome.EMPLOI, "emploi"),
-            (Outcome.AUTRE_PARTENAIRE, "autre partenaire"),
-            (Outcome.OTHER, "autre issue"),
-        )
-    ),
-    ("failed", "Échec"),
-    ("rejected", "Refusée"),
-    ("cancelled", "Annulée"),
-)
-DEADLINE_STATES: tuple[tuple[str, str], ...] = (
-    ("on_time", "Réponse dans le délai"),
-    ("late", "Réponse après le délai"),
-    ("overdue", "En retard, sans réponse"),
-    ("pending", "En attente, délai non échu"),
-    ("cancelled", "Annulée avant réponse"),
-)
-NO_RECIPIENT = "none"
-
-
-@dataclass(frozen=True)
-class Period:
-    """Inclusive days."""
-
-    start: date
-    end: date
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
-
-    def months(self) -> list[str]:
-        months = []
-        year, month = self.start.year, self.start.month
-        while (year, month) <= (self.end.year, self.end.month):
-            months.append(f"{year:04d}-{month:02d}")
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
-
-
-@dataclass(frozen=True)
-class Column:
-    id: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Row:
-    id: str
-    label: str
-    level: int = 0
-    kind: str = "category"
-    """``category``, ``subtotal`` or ``total``."""
-    parent: str | None = TOTAL
-
-
-@dataclass
-class RawTable:
-    id: str
-    title: str
-    unit: str
-    columns: list[Column]
-    rows: list[Row]
-    values: dict[tuple[str, str], int]
-    lines: list[Line]
-    shared: dict[tuple[str, str], str] = field(default_factory=dict)
-    """Cells that are also published elsewhere, by the name of that figure."""
-    note: str | None = None
-    aliases: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    """Displayed cells that are another cell under a second heading (the last month's
-    cumulative count is the total)."""
-
-    def cell(self, row: str, column: str) -> tuple[str, str]:
-        """The key of the value displayed at ``row``, ``column``."""
-        return self.aliases.get((row, column), (row, column))
 
 
 @dataclass
@@ -408,117 +325,6 @@ def _month(day: date | None) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-# -- referral tables -------------------------------------------------------------------------
-
-
-def referral_state(status: str, outcome: str | None) -> str:
-    if status == ReferralStatus.REQUESTED.value:
-        return "requested"
-    if status in (
-        ReferralStatus.ACCEPTED.value,
-        ReferralStatus.IN_PROGRESS.value,
-        ReferralStatus.ON_HOLD.value,
-    ):
-        return "ongoing"
-    if status == ReferralStatus.COMPLETED.value:
-        return f"completed:{outcome or Outcome.OTHER.value}"
-    return status
-
-
-def deadline_state(referral: ReferralFact, moment: datetime) -> str | None:
-    """Where a referral with a response deadline stands at ``moment`` (None without one)."""
-    if referral.due_at is None:
-        return None
-    for event in referral.history_until(moment):
-        if event.to_status in (ReferralStatus.ACCEPTED.value, ReferralStatus.REJECTED.value):
-            return "on_time" if event.occurred_at <= referral.due_at else "late"
-        if event.to_status == ReferralStatus.CANCELLED.value:
-            return "cancelled"
-    return "overdue" if referral.due_at < moment else "pending"
-
-
-def grid_table(
-    *,
-    id: str,
-    title: str,
-    unit: str,
-    rows: Sequence[Row],
-    columns: Sequence[Column],
-    counts: Mapping[tuple[str, str], int],
-    note: str | None = None,
-) -> RawTable:
-    """Rows x columns with a total column, a total row and the grand total."""
-    cols = [*columns, Column(TOTAL, "Total")]
-    all_rows = [*rows, Row(TOTAL, "Total", 0, "total", None)]
-    values: dict[tuple[str, str], int] = {}
-    for row in rows:
-        for column in columns:
-            values[(row.id, column.id)] = counts.get((row.id, column.id), 0)
-        values[(row.id, TOTAL)] = sum(values[(row.id, c.id)] for c in columns)
-    for column in cols:
-        values[(TOTAL, column.id)] = sum(values[(row.id, column.id)] for row in rows)
-    lines = [Line(tuple((row.id, c.id) for c in columns), (row.id, TOTAL)) for row in all_rows] + [
-        Line(tuple((row.id, c.id) for row in rows), (TOTAL, c.id)) for c in cols
-    ]
-    ordered = {(r.id, c.id): values[(r.id, c.id)] for r in all_rows for c in cols}
-    return RawTable(id, title, unit, cols, all_rows, ordered, lines, note=note)
-
-
-def referral_tables(
-    referrals: Iterable[ReferralFact],
-    period: Period,
-    moment: datetime,
-    organisation_names: Mapping[uuid.UUID, str],
-) -> list[RawTable]:
-    states: Counter[tuple[str, str]] = Counter()
-    deadlines: Counter[tuple[str, str]] = Counter()
-    recipients: dict[str, str] = {}
-    for referral in referrals:
-        if referral.day not in period or referral.created_at >= moment:
-            continue
-        if referral.recipient_organisation_id is None:
-            recipient = NO_RECIPIENT
-        else:
-            recipient = str(referral.recipient_organisation_id)
-            recipients[recipient] = organisation_names.get(
-                referral.recipient_organisation_id, "Structure inconnue"
-            )
-        current = referral.status_at(moment)
-        assert current is not None
-        states[(recipient, referral_state(*current))] += 1
-        deadline = deadline_state(referral, moment)
-        if deadline is not None:
-            deadlines[(recipient, deadline)] += 1
-    org_rows = [
-        Row(key, name, 1)
-        for key, name in sorted(recipients.items(), key=lambda item: (item[1], item[0]))
-    ]
-    outcome_rows = [*org_rows, Row(NO_RECIPIENT, "Sans destinataire (non routée ou retenue)", 1)]
-    return [
-        grid_table(
-            id="referral_outcomes",
-            title="Demandes d'orientation de la période par structure destinataire",
-            unit="demandes d'orientation",
-            rows=outcome_rows,
-            columns=[Column(k, label) for k, label in REFERRAL_STATES],
-            counts=states,
-            note="Statut à la fin de la période. Les issues entrée PACEA, CEJ, formation, "
-            "emploi et autre partenaire sont des entrées dans le droit commun.",
-        ),
-        grid_table(
-            id="referral_deadlines",
-            title="Délais de réponse garantis par structure destinataire",
-            unit="demandes d'orientation",
-            rows=org_rows,
-            columns=[Column(k, label) for k, label in DEADLINE_STATES],
-            counts=deadlines,
-            note="Demandes transmises au destinataire (avec un délai de réponse garanti par "
-            "son service) ; une demande est en retard quand elle n'est ni acceptée ni refusée "
-            "au terme du délai.",
-        ),
-    ]
-
-
 # -- everything ------------------------------------------------------------------------------
 
 
@@ -572,8 +378,11 @@ def compute_figures(
 
 __all__ = [
     "PHASES",
+    "TOTAL",
+    "Column",
     "Figures",
     "Period",
     "RawTable",
+    "Row",
     "compute_figures",
 ]
