@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -56,6 +57,8 @@ __all__ = [
     "run_import",
     "sha256_of",
 ]
+
+logger = logging.getLogger("hub.ingest")
 
 CHUNK_SIZE = 1_000
 FINGERPRINT_PURPOSE = "source-record-fingerprint"
@@ -248,6 +251,20 @@ def run_import(
     run.status = ImportStatus.COMPLETED.value
     session.add(run)
     session.flush()
+    # Counts and ids only: never a value of a row.
+    logger.info(
+        "import stored",
+        extra={
+            "import_id": str(run.id),
+            "source": source,
+            # "created" would clash with the LogRecord attribute of that name.
+            "rows_read": state.rows,
+            "rows_created": state.created,
+            "rows_updated": state.updated,
+            "rows_unchanged": state.unchanged,
+            "rows_quarantined": state.quarantined,
+        },
+    )
     summary = ImportSummary(
         import_id=run.id,
         source=source,
