@@ -318,7 +318,8 @@ class RowMapper:
         town: str | None,
         insee_column: str | None = None,
     ) -> dict[str, str | None] | None:
-        """The address (validated with the person), its commune resolved to a current INSEE code, with territory flags."""
+        """The address (validated with the person), its commune resolved to a current INSEE
+        code, with territory flags."""
         resolver = CommuneResolver.default()
         insee: str | None = None
         if insee_column is not None and self.cell(insee_column) is not None:

@@ -8,9 +8,10 @@ A hook registers itself when its module is imported::
     @register_post_import
     def link_records(session: Session, crypto: Crypto, changed_ids: list[uuid.UUID]) -> None: ...
 
-Hooks are called in registration order with the ids of the ``source_record`` rows the import
-created or updated (possibly none), inside the import's transaction: a hook that raises
-rolls the whole import back.
+Hooks are called in registration order (import order of their modules: a hook that needs
+another one's work imports that module first) with the ids of the ``source_record`` rows the
+import created or updated (possibly none), inside the import's transaction, after every row
+is stored: a hook that raises rolls the whole import back.
 """
 
 from __future__ import annotations
