@@ -5,7 +5,7 @@ Add one line here when a domain gets a ``models.py``.
 
 from sqlmodel import SQLModel
 
-import consent.models
+import consent.models  # noqa: F401  (imported for its tables)
 import hub.auth.models
 import hub.crypto.models
 import hub.directory.models
