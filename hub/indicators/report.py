@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hub.indicators.chart import ChartFormat, render_chart
 from hub.indicators.schemas import Count, IndicatorReport, TablePublic
+
+if TYPE_CHECKING:
+    from hub.indicators.chart import ChartFormat
 
 
 class ReportFormat(StrEnum):
@@ -232,6 +235,9 @@ def write_report(
     """Write ``indicateurs_<start>_<end>.<ext>`` for each format and the chart beside them."""
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"indicateurs_{report.period.start.isoformat()}_{report.period.end.isoformat()}"
+    # matplotlib takes a quarter of a second to import: only commands that draw pay for it.
+    from hub.indicators.chart import render_chart
+
     chart = directory / f"{stem}_cumul.{chart_format}"
     chart.write_bytes(render_chart(report, chart_format))
     written = []
