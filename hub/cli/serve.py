@@ -55,6 +55,9 @@ def serve(
             workers=workers,
             log_config=None,
             access_log=False,
+            # A worker imports the whole app before it answers the supervisor's health check;
+            # on a busy 2-core host that can exceed uvicorn's 5 s default.
+            timeout_worker_healthcheck=30,
         )
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
