@@ -8,9 +8,10 @@ import uvicorn
 from hub import migrations
 from hub.app import create_app
 from hub.cli.base import CliError, app, load_settings
-from hub.crypto import MissingKeyMaterialError, load_key_material
+from hub.crypto import MissingKeyMaterialError, build_crypto, load_key_material
 from hub.db import engine_from_settings, unit_of_work
 from hub.observability import configure_logging
+from hub.settings import Settings
 
 
 @app.command("serve")
@@ -35,13 +36,7 @@ def serve(
         migrations.upgrade(settings.sqlalchemy_url)
         typer.echo("Database schema is up to date.")
     if demo:
-        from hub.demo import print_try_it, seed_demo
-
-        engine = engine_from_settings(settings)
-        with unit_of_work(engine) as session:
-            summary = seed_demo(session, settings)
-        engine.dispose()
-        print_try_it(summary, settings, host, port)
+        _seed_demo(settings, host, port)
     configure_logging(settings.log_level)
     typer.echo(f"Serving on http://{host}:{port} (docs at /docs); JSON logs follow on stderr.")
     # log_config=None keeps uvicorn from replacing the JSON logging; its access log is off
@@ -61,3 +56,25 @@ def serve(
         )
     else:
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+
+
+def _seed_demo(settings: Settings, host: str, port: int) -> None:
+    """Organisations, API clients and services, then ~300 days of synthetic young people
+    going through the programme; both idempotent."""
+    # Faker and the demo's domain imports are only paid for with --demo.
+    from hub.demo import print_try_it, seed_demo
+    from hub.indicators.demo import describe, seed_demo_activity
+
+    engine = engine_from_settings(settings)
+    try:
+        with unit_of_work(engine) as session:
+            summary = seed_demo(session, settings)
+        crypto = build_crypto(settings, engine)
+        typer.echo("Seeding synthetic young people (imports, referrals, outcomes)...")
+        with unit_of_work(engine) as session:
+            activity = seed_demo_activity(session, crypto, settings)
+    finally:
+        engine.dispose()
+    print_try_it(summary, settings, host, port)
+    for line in describe(activity):
+        typer.echo(line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -100,7 +100,7 @@ def demo_activity(
     """Replay about 300 days of synthetic programme activity (imports, referrals, answers,
     outcomes) into a non-production database, so that `hub report` has something to show.
     Idempotent: a second run adds nothing."""
-    from hub.indicators.demo import seed_demo_activity  # the demo pulls in Faker
+    from hub.indicators.demo import describe, seed_demo_activity  # the demo pulls in Faker
 
     settings = load_settings()
     if settings.is_production:
@@ -116,18 +116,5 @@ def demo_activity(
         raise fail(exc.detail) from None
     finally:
         engine.dispose()
-    if summary.skipped:
-        typer.echo("Demo activity already present: nothing added.")
-    else:
-        typer.echo(
-            f"Demo activity: {summary.young_people} young people, {summary.records} source "
-            f"records, {summary.referrals} referrals, {summary.transitions} status changes "
-            f"from {summary.start.isoformat()} to {summary.end.isoformat()}."
-        )
-    programme_end = summary.start.replace(year=summary.start.year + 2) - timedelta(days=1)
-    typer.echo(
-        "Report, with a two-year programme starting with the demo activity:\n"
-        f"  HUB_PROGRAMME_START={summary.start.isoformat()} "
-        f"HUB_PROGRAMME_END={programme_end.isoformat()} "
-        f"hub report --to {summary.end.isoformat()} --out report/"
-    )
+    for line in describe(summary):
+        typer.echo(line)

@@ -82,6 +82,26 @@ class DemoActivity:
     notes: list[str] = field(default_factory=list)
 
 
+def describe(summary: DemoActivity) -> list[str]:
+    """What a seeding did, and the command that reports on it (for the CLI commands)."""
+    if summary.skipped:
+        lines = ["Demo activity already present: nothing added."]
+    else:
+        lines = [
+            f"Demo activity: {summary.young_people} young people, {summary.records} source "
+            f"records, {summary.referrals} referrals, {summary.transitions} status changes "
+            f"from {summary.start.isoformat()} to {summary.end.isoformat()}."
+        ]
+    programme_end = summary.start.replace(year=summary.start.year + 2) - timedelta(days=1)
+    lines += [
+        "Report, with a two-year programme starting with the demo activity:",
+        f"  HUB_PROGRAMME_START={summary.start.isoformat()} "
+        f"HUB_PROGRAMME_END={programme_end.isoformat()} "
+        f"hub report --to {summary.end.isoformat()} --out report/",
+    ]
+    return lines
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
