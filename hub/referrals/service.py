@@ -15,6 +15,7 @@ from hub.auth.dependencies import Caller, ensure_owner, not_found
 from hub.crypto import Crypto
 from hub.errors import ConflictError, ForbiddenError, UnprocessableError
 from hub.models_base import new_id, utcnow
+from hub.persons.events import on_person_merged
 from hub.referrals import cursors, outbox, release, repository, views
 from hub.referrals.lifecycle import (
     REASON_REQUIRED,
@@ -273,9 +274,10 @@ def phase_for(session: Session, caller: Caller, person_id: uuid.UUID) -> PhasePu
 # -- identity corrections ------------------------------------------------------------------
 
 
+@on_person_merged
 def reassign_person(session: Session, from_person_id: uuid.UUID, to_person_id: uuid.UUID) -> int:
-    """Move the referrals of a person merged into another (for identity resolution to call
-    when it merges two persons); the number of referrals moved."""
+    """Move the referrals of a person merged into another (identity resolution calls it on
+    every merge, automatic or manual); the number of referrals moved."""
     moved = 0
     for referral in repository.referrals_of_person(session, from_person_id):
         referral.person_id = to_person_id

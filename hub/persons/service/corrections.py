@@ -18,6 +18,7 @@ from consent.vocabulary import AuditAction
 from hub.errors import ConflictError, NotFoundError
 from hub.models_base import utcnow
 from hub.persons import repository
+from hub.persons.events import person_merged
 from hub.persons.matching import RULES_VERSION
 from hub.persons.models import (
     ConstraintKind,
@@ -130,6 +131,7 @@ def merge_persons(
     other.updated_at = keep.updated_at = utcnow()
     session.add_all([other, keep])
     session.flush()
+    person_merged(session, other.id, keep.id)
     return keep
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from hub.crypto import Crypto
 from hub.models_base import new_id, utcnow
 from hub.persons import repository
+from hub.persons.events import person_merged
 from hub.persons.matching import (
     MAX_BLOCK_SIZE,
     RULES_VERSION,
@@ -315,6 +316,7 @@ def _link_incrementally(session: Session, crypto: Crypto, ids: list[uuid.UUID]) 
     for other, target in merged.items():
         repository.move_links(session, other, target)
         repository.set_status(session, [other], PersonStatus.MERGED, merged_into=target)
+        person_merged(session, other, target)
     outcome.merged_persons = len(merged)
     repository.replace_links(session, rows)
     clock.lap("write:links")
@@ -441,6 +443,7 @@ def _relink_all(session: Session, crypto: Crypto, progress: Progress | None) -> 
     for pid, counter in destinations.items():
         target = max(sorted(counter, key=str), key=lambda p: counter[p])
         repository.set_status(session, [pid], PersonStatus.MERGED, merged_into=target)
+        person_merged(session, pid, target)
         outcome.merged_persons += 1
     retired = repository.active_person_ids_without_links(session)
     repository.set_status(session, retired, PersonStatus.RETIRED)

@@ -31,3 +31,22 @@ def test_reassign_person_moves_the_referrals_of_a_merged_person(
     assert programme_phase(session, keep).phase is Phase.MOBILISE
     seen = client.get(f"/v1/referrals/{second['id']}", headers=net.outreach.headers).json()
     assert seen["person_id"] == str(keep)
+
+
+def test_a_manual_identity_merge_moves_the_referrals_with_it(
+    client: TestClient, session: Session
+) -> None:
+    from hub.persons.service import merge_persons
+
+    net = network(client, session)
+    first = refer(client, net.outreach, referral_body(given="Inès", phone="+33612345678"))
+    second = refer(
+        client,
+        net.outreach,
+        referral_body(age=22, given="Rayan", phone="+33687654321", family="KARA"),
+    )
+    keep, gone = uuid.UUID(first["person_id"]), uuid.UUID(second["person_id"])
+    merge_persons(session, keep, gone, actor="coordinator")
+    session.commit()
+    seen = client.get(f"/v1/referrals/{second['id']}", headers=net.outreach.headers).json()
+    assert seen["person_id"] == str(keep)
