@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from connectors.imilo_feed import FeedPage
+from consent.vocabulary import Channel
 from hub.crypto import Crypto
 from hub.errors import ConflictError
 from hub.feeds import repository
@@ -52,6 +53,7 @@ def store_page(
         file_sha256=page.body_sha256,
         actor=actor,
         organisation_id=organisation_id,
+        channel=Channel.JOB,
     )
 
 

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from connectors.base import MappingProfile, ProfileError, RowResult
 from connectors.profile import load_profile
 from connectors.registry import ConnectorLookupError, get_connector, load_connectors
+from consent.vocabulary import Channel
 from hub import migrations
 from hub.cli.base import app, fail, load_settings
 from hub.crypto import build_crypto
@@ -106,6 +107,7 @@ def import_command(
                     organisation_id=None,
                     profile=mapping,
                     observe=observe,
+                    channel=Channel.CLI,
                 )
         except ImportRefusedError as exc:
             raise fail(f"file refused: {exc.detail}", REFUSED) from None

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile, status
 
+from consent.audit import Actor
 from hub.auth.dependencies import Caller, require_scopes
 from hub.dependencies import CryptoDep, SessionDep
 from hub.errors import PROBLEM_JSON
@@ -66,4 +67,5 @@ def read_import(
         import_id,
         organisation_id=None if caller.is_admin else caller.organisation_id,
         include_raw=caller.has("gdpr:admin"),
+        reader=Actor(client_id=caller.client_id, organisation_id=caller.organisation_id),
     )

@@ -30,6 +30,9 @@ from sqlmodel import Session
 
 from connectors.base import Connector, FileRefusedError, MappingProfile, RowError, RowResult
 from connectors.registry import BrokenConnectorError, UnknownConnectorError, get_connector
+from consent import audit
+from consent.audit import Actor
+from consent.vocabulary import AuditAction, Channel
 from hub.crypto import Crypto
 from hub.errors import ConflictError, HubError, NotFoundError, UnprocessableError
 from hub.ingest import repository
@@ -121,6 +124,7 @@ def import_file(
     profile: MappingProfile | None = None,
     received_at: datetime | None = None,
     observe: Callable[[Iterator[RowResult]], Iterator[RowResult]] | None = None,
+    channel: Channel = Channel.API,
 ) -> ImportOutcome:
     """Read a source file (seekable stream) with its connector and import it.
 
@@ -146,6 +150,7 @@ def import_file(
             file_sha256=digest,
             actor=actor,
             organisation_id=organisation_id,
+            channel=channel,
         )
     except FileRefusedError as exc:
         raise ImportRefusedError(str(exc)) from None
@@ -214,6 +219,7 @@ def run_import(
     file_sha256: str,
     actor: str,
     organisation_id: uuid.UUID | None,
+    channel: Channel = Channel.API,
 ) -> ImportOutcome:
     """Store connector results as one import run of ``source``.
 
@@ -251,6 +257,16 @@ def run_import(
     run.status = ImportStatus.COMPLETED.value
     session.add(run)
     session.flush()
+    # One audit entry per run (the run lists its records): who wrote personal data, when.
+    audit.record(
+        session,
+        actor=Actor(client_id=actor[:200], organisation_id=organisation_id, channel=channel),
+        action=AuditAction.WRITE,
+        fields=("source_record", "quarantined_row"),
+        reason=f"import of {source}: {state.created} created, {state.updated} updated, "
+        f"{state.quarantined} quarantined",
+        reference=str(run.id),
+    )
     # Counts and ids only: never a value of a row.
     logger.info(
         "import stored",
@@ -470,6 +486,7 @@ def get_import(
     *,
     organisation_id: uuid.UUID | None,
     include_raw: bool,
+    reader: Actor | None = None,
 ) -> ImportRunPublic:
     """The run and its quarantined rows; 404 when missing or, for a caller acting for an
     organisation (``organisation_id`` not None), when the run is another organisation's.
@@ -490,6 +507,15 @@ def get_import(
         )
         for row in repository.quarantined_rows(session, import_id)
     ]
+    if include_raw and rows:
+        audit.record(
+            session,
+            actor=reader or Actor(client_id="unknown"),
+            action=AuditAction.READ,
+            fields=("quarantined_row.raw",),
+            reason=f"quarantined rows of an import of {run.source}",
+            reference=str(run.id),
+        )
     return ImportRunPublic(
         id=run.id,
         source=run.source,

@@ -127,3 +127,31 @@ def test_gdpr_admin_of_the_same_organisation_sees_raw_rows(
     ).json()
     body = client.get(f"/v1/imports/{summary['import_id']}", headers=headers).json()
     assert body["quarantined_rows"][0]["raw"]["ID_ELEVE_LISTE"] == "L-2"
+
+
+def test_imports_and_raw_row_reads_are_in_the_audit_log(client: TestClient, engine: Engine) -> None:
+    from consent.audit import verify_chain
+    from consent.models import AuditEvent
+
+    headers, organisation_id = issue_token(
+        client, engine, kind="dpo", scopes="imports:write gdpr:admin"
+    )
+    rows = [*campaign(1), decrocheur("L-9", NOM="", PRENOM="")]
+    import_id = client.post(
+        "/v1/imports/decrocheurs",
+        headers=headers,
+        files={"file": ("liste.csv", decrocheurs_file(rows), CSV)},
+    ).json()["import_id"]
+    assert client.get(f"/v1/imports/{import_id}", headers=headers).status_code == 200
+    with Session(engine) as session:
+        entries = (
+            session.execute(
+                select(AuditEvent).where(AuditEvent.reference == import_id).order_by(AuditEvent.seq)
+            )
+            .scalars()
+            .all()
+        )
+        assert [e.action for e in entries] == ["write", "read"]
+        assert all(e.actor_organisation_id == organisation_id for e in entries)
+        assert entries[1].fields == ["quarantined_row.raw"]
+        assert verify_chain(session).ok
