@@ -10,6 +10,11 @@ from sqlmodel import Session
 from hub.crypto import Crypto
 from hub.ingest.hooks import register_post_import
 
+LINK_CHUNK = 20_000
+"""Records linked per pass. Linking is incremental, so a large import is linked in slices,
+each against everything stored before it (earlier slices included): memory stays bounded by
+the slice, not by the file."""
+
 
 @register_post_import
 def link_imported_records(session: Session, crypto: Crypto, changed_ids: list[uuid.UUID]) -> None:
@@ -17,4 +22,5 @@ def link_imported_records(session: Session, crypto: Crypto, changed_ids: list[uu
     # Imported here: the service pulls in the matching engine, which the models need not.
     from hub.persons.service.linking import link_records
 
-    link_records(session, crypto, changed_ids)
+    for start in range(0, len(changed_ids), LINK_CHUNK):
+        link_records(session, crypto, changed_ids[start : start + LINK_CHUNK])

@@ -374,3 +374,22 @@ def test_records_stored_while_linking_was_off_are_linked_by_relink(
     persons = persons_by_record(engine)
     assert persons[("decrocheurs", "L-1")] == persons[("boussole", "B-1")]
     assert persons[("decrocheurs", "L-2")] != persons[("boussole", "B-1")]
+
+
+def test_a_large_import_is_linked_in_slices_with_the_same_result(
+    engine: Engine, crypto: Crypto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hub.persons.hooks
+
+    monkeypatch.setattr(hub.persons.hooks, "LINK_CHUNK", 2)
+    same_person = [
+        decrocheur(f"L-{n}", NOM="MEYER", PRENOM="Hugo", DATE_NAISSANCE="14/03/2006",
+                   TEL_MOBILE="06 99 88 77 66", INE="123456789AB")
+        for n in range(5)
+    ]  # fmt: skip
+    twin = decrocheur("T-1", NOM="MEYER", PRENOM="Nathan", DATE_NAISSANCE="14/03/2006",
+                      TEL_MOBILE="06 99 88 77 66")  # fmt: skip
+    import_rows(engine, crypto, "decrocheurs", [*same_person, twin])
+    persons = persons_by_record(engine)
+    assert len({persons[("decrocheurs", f"L-{n}")] for n in range(5)}) == 1
+    assert persons[("decrocheurs", "T-1")] != persons[("decrocheurs", "L-0")]
