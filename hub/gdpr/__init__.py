@@ -7,4 +7,5 @@ an erased person is flagged for the DPO (:func:`consent.erasure.flag_reimports`)
 from consent.erasure import flag_reimports
 from hub.ingest.hooks import register_post_import
 
-register_post_import(flag_reimports)
+# After identity resolution, before routing: a flagged record must not be routed silently.
+register_post_import(flag_reimports, order=20)

@@ -16,7 +16,6 @@ each against everything stored before it (earlier slices included): memory stays
 the slice, not by the file."""
 
 
-@register_post_import
 def link_imported_records(session: Session, crypto: Crypto, changed_ids: list[uuid.UUID]) -> None:
     """Link the created and updated records to persons (incrementally)."""
     # Imported here: the service pulls in the matching engine, which the models need not.
@@ -24,3 +23,7 @@ def link_imported_records(session: Session, crypto: Crypto, changed_ids: list[uu
 
     for start in range(0, len(changed_ids), LINK_CHUNK):
         link_records(session, crypto, changed_ids[start : start + LINK_CHUNK])
+
+
+# First: the other hooks work on persons.
+register_post_import(link_imported_records, order=10)

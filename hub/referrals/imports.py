@@ -234,7 +234,6 @@ def route_pending(
     )
 
 
-@register_post_import
 def route_after_import(session: Session, crypto: Crypto, changed_ids: list[uuid.UUID]) -> None:
     """Post-import hook: route a small import at once. Routing never fails an import: on any
     error the records stay pending for the job (the reason is logged, without personal
@@ -252,3 +251,7 @@ def route_after_import(session: Session, crypto: Crypto, changed_ids: list[uuid.
         )
         return
     logger.info("imported records routed", extra=asdict(summary))
+
+
+# After identity resolution (10) and the consent flags (20): routing needs both.
+register_post_import(route_after_import, order=50)

@@ -380,3 +380,25 @@ def test_the_garbage_collector_is_paused_only_during_the_import(
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_post_import_hooks_run_by_order_even_when_registered_again() -> None:
+    import hub.cli  # noqa: F401 - registers every domain's hooks, as the hub does
+    from hub.ingest.hooks import post_import_hooks
+    from hub.persons.hooks import link_imported_records
+    from hub.referrals.imports import route_after_import
+
+    def early(session: Session, crypto: Crypto, ids: list[uuid.UUID]) -> None: ...
+
+    names = [hook.__name__ for hook in post_import_hooks()]
+    assert names.index("link_imported_records") < names.index("flag_reimports")
+    assert names.index("flag_reimports") < names.index("route_after_import")
+    unregister_post_import(link_imported_records)
+    register_post_import(link_imported_records)
+    register_post_import(early, order=0)
+    try:
+        hooks = post_import_hooks()
+        assert hooks[0] is early
+        assert hooks.index(link_imported_records) < hooks.index(route_after_import)
+    finally:
+        unregister_post_import(early)
