@@ -50,9 +50,9 @@ class Settings(BaseSettings):
     )
     key_file: Path | None = Field(
         default=None,
-        description="File holding the hub's key material (key-encryption key, blind-index key, "
-        "token signing keys). Defaults to `<data_dir>/keys.json`, generated on first run "
-        "except in production.",
+        description="JSON file with the key-encryption key and the blind-index key (token "
+        "signing keys live in the database, encrypted). Defaults to `<data_dir>/keys.json`, "
+        "generated on first run except in production.",
     )
     master_key: SecretStr | None = Field(
         default=None,
