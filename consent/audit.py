@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -163,6 +164,22 @@ class ChainReport:
     @property
     def ok(self) -> bool:
         return self.first_break is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as served by the API and printed by ``hub audit verify --json``."""
+        first = self.first_break
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "head_hash": self.head_hash,
+            "first_bad_entry": None
+            if first is None
+            else {
+                "seq": first.seq,
+                "id": str(first.entry_id) if first.entry_id else None,
+                "problem": first.problem,
+            },
+        }
 
 
 def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:

@@ -123,22 +123,7 @@ def verify(
         engine.dispose()
     first = report.first_break
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "ok": report.ok,
-                    "checked": report.checked,
-                    "head_hash": report.head_hash,
-                    "first_bad_entry": None
-                    if first is None
-                    else {
-                        "seq": first.seq,
-                        "id": str(first.entry_id) if first.entry_id else None,
-                        "problem": first.problem,
-                    },
-                }
-            )
-        )
+        typer.echo(json.dumps(report.as_dict()))
     elif first is None:
         typer.echo(
             f"Audit log intact: {report.checked} entr{'y' if report.checked == 1 else 'ies'} "

@@ -116,16 +116,7 @@ def merge_persons(
             "rules_version": RULES_VERSION,
         }
         session.add(link_row)
-    for pid in (keep.id, other.id):
-        audit.record(
-            session,
-            actor=actor,
-            action=AuditAction.WRITE,
-            person_id=pid,
-            fields=("person_link",),
-            reason="identity correction: merge",
-            reference=str(correction.id),
-        )
+    _audit_correction(session, actor, "merge", correction.id, keep.id, other.id)
     other.status = PersonStatus.MERGED
     other.merged_into_id = keep.id
     other.updated_at = keep.updated_at = utcnow()
@@ -201,16 +192,7 @@ def detach_record(
         ],
     )
     repository.sync_record_persons(session, [source_record_id])
-    for pid in (person.id, fresh.id):
-        audit.record(
-            session,
-            actor=actor,
-            action=AuditAction.WRITE,
-            person_id=pid,
-            fields=("person_link",),
-            reason="identity correction: detach",
-            reference=str(correction.id),
-        )
+    _audit_correction(session, actor, "detach", correction.id, person.id, fresh.id)
     person.updated_at = utcnow()
     session.add(person)
     session.flush()
@@ -224,3 +206,19 @@ def _links_of(session: Session, record_ids: Sequence[uuid.UUID]) -> list[PersonL
         if row is not None:
             found.append(row)
     return found
+
+
+def _audit_correction(
+    session: Session, actor: Actor, kind: str, correction_id: uuid.UUID, *person_ids: uuid.UUID
+) -> None:
+    """One audit entry per person whose links a correction rewrote."""
+    for pid in person_ids:
+        audit.record(
+            session,
+            actor=actor,
+            action=AuditAction.WRITE,
+            person_id=pid,
+            fields=("person_link",),
+            reason=f"identity correction: {kind}",
+            reference=str(correction_id),
+        )
